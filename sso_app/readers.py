@@ -1,0 +1,94 @@
+"""Read raw cells from a CSV or a workbook into the frame ``sso_kpi.importing`` checks.
+
+Workbooks are read with python-calamine (fast, read-only); an SSO workbook's rows live in the
+Excel table ``tbl_kpi`` (OPDC rows in ``tbl_opdc``), anything else is read from its first
+sheet whose header row names our columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as calamine
+from openpyxl.utils import get_column_letter
+
+from sso_kpi.errors import SsoError
+from sso_kpi.importing import Source, canonical_frame
+from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+KNOWN_HEADERS = {*KPI_COLUMNS, *OPDC_COLUMNS}
+
+
+def read_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Source]:
+    """Raw cells of the KPI rows in ``path`` and where they came from."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise SsoError("ไม่พบไฟล์", "file not found", where=str(path))
+    if suffix in CSV_SUFFIXES:
+        return read_csv_raw(path), Source(file=path.name, first_row=2)
+    if suffix in WORKBOOK_SUFFIXES:
+        from .safe_io import check_workbook_file
+
+        check_workbook_file(path)
+        return read_workbook_raw(path, table=table)
+    raise SsoError(
+        "อ่านได้เฉพาะไฟล์ .csv .xlsx .xlsm",
+        f"cannot read {suffix or 'a file without extension'}: use .csv, .xlsx or .xlsm",
+        where=str(path),
+    )
+
+
+def read_csv_raw(path: Path) -> pd.DataFrame:
+    """Every cell as text: ``1.10`` (a sub-strategy) must not become the number 1.1."""
+    # Thai Excel on Windows saves "CSV" in TIS-620 (cp874) unless told UTF-8.
+    for encoding in ("utf-8-sig", "cp874"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as err:
+            raise SsoError(
+                "อ่านไฟล์ CSV ไม่ได้", f"not a readable CSV: {err}", where=str(path)
+            ) from err
+    raise SsoError("อ่านตัวอักษรในไฟล์ไม่ได้", "unknown text encoding", where=str(path))
+
+
+def _letters(columns: list[str], first_col: int) -> dict[str, str]:
+    keys = canonical_frame(pd.DataFrame(columns=columns)).columns
+    return {k: get_column_letter(first_col + i + 1) for i, k in enumerate(keys)}
+
+
+def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Source]:
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as err:  # calamine raises its own types for damaged files
+        raise SsoError("เปิดไฟล์ไม่ได้ ไฟล์อาจเสีย", f"cannot read the workbook: {err}",
+                       where=str(path)) from err  # fmt: skip
+    names = book.table_names
+    wanted = [table] if table else ["tbl_kpi", "tbl_opdc"]
+    for name in wanted:
+        if name in names:
+            t = book.get_table_by_name(name)
+            rows = t.to_python()
+            frame = pd.DataFrame(rows, columns=list(t.columns), dtype=object)
+            first_row, first_col = t.start
+            source = Source(path.name, t.sheet, first_row + 1, _letters(list(t.columns), first_col))
+            return frame, source
+    if table:
+        raise SsoError(f"ไม่พบตาราง {table}", f"table {table} not found", where=str(path))
+    sheet = book.get_sheet_by_index(0)
+    rows = sheet.to_python(skip_empty_area=False)
+    for i, row in enumerate(rows[:50]):
+        header = [str(c).strip() for c in row]
+        if len(KNOWN_HEADERS & set(canonical_frame(pd.DataFrame(columns=header)).columns)) >= 2:
+            frame = pd.DataFrame(rows[i + 1 :], columns=header, dtype=object)
+            return frame, Source(path.name, sheet.name, i + 2, _letters(header, 0))
+    raise SsoError(
+        "ไม่พบแถวหัวตารางที่มีชื่อคอลัมน์ของแผน (เช่น project_id, น้ำหนัก)",
+        "no header row naming the plan's columns (e.g. project_id, weight) in the first sheet",
+        where=f"{path} [{sheet.name}]",
+    )

@@ -1,0 +1,151 @@
+"""`sso-kpi score`: score a KPI file (action plan or OPDC form) and print tables or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sso_kpi.evaluation import Evaluation, evaluate
+from sso_kpi.importing import Imported, read_table
+from sso_kpi.opdc import Scorecard, score_card
+from sso_kpi.rollup import latest_quarter, with_total
+from sso_kpi.values import round_half_up
+
+from .readers import read_raw
+
+
+def load(path: Path) -> Imported:
+    raw, source = read_raw(path)
+    return read_table(raw, source)
+
+
+def _clean(value: object) -> object:
+    """JSON-safe scalars: NaN becomes null, numpy types become Python ones."""
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    return [
+        {c: _clean(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame[columns].itertuples(index=False)
+    ]
+
+
+def evaluation_json(ev: Evaluation) -> dict[str, object]:
+    counts = ["evaluated", "green", "yellow", "red", "not_evaluated"]
+    pcts = ["green_pct", "yellow_pct", "red_pct"]
+    return {
+        "quarter": ev.quarter,
+        "kpis": _records(
+            ev.kpis, ["project_id", "kpi_number", "achievement_pct", "status", "band"]
+        ),
+        "projects": _records(
+            ev.projects,
+            [
+                "project_id",
+                "fund",
+                "strategy",
+                "project_number",
+                "average_pct",
+                "band",
+                "evaluated",
+            ],
+        ),
+        "summary": _records(ev.summary, ["strategy", *counts, *pcts]),
+        "summary_by_fund": _records(ev.summary_by_fund, ["fund", *counts, *pcts]),
+    }
+
+
+def scorecard_json(card: Scorecard) -> dict[str, object]:
+    kpis = card.kpis.assign(
+        score=round_half_up(card.kpis["score"], 2), weighted=round_half_up(card.kpis["weighted"], 2)
+    )
+    components = card.components.assign(weighted=round_half_up(card.components["weighted"], 2))
+    return {
+        "kpis": _records(
+            kpis, ["component", "kpi_number", "weight", "status", "score", "weighted"]
+        ),
+        "components": _records(components, ["component", "weight", "weighted"]),
+        "total": _clean(float(round_half_up(card.total, 2))),
+        "level": card.level,
+        "level_en": card.level_en,
+    }
+
+
+def _pct(x: object) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.0f}%"
+
+
+def evaluation_text(ev: Evaluation) -> str:
+    projects = ev.projects.assign(average=ev.projects["average_pct"].map(_pct))
+    summary = with_total(ev.summary)
+    for band in ("green", "yellow", "red"):
+        summary[f"{band}_pct"] = summary[f"{band}_pct"].map(
+            lambda x: "" if pd.isna(x) else f"{x:.2f}"
+        )
+    return "\n\n".join(
+        [
+            f"ผลการประเมิน ไตรมาส {ev.quarter} (สะสม) / evaluation at quarter {ev.quarter}",
+            "สรุปตามยุทธศาสตร์ / summary per strategy\n" + summary.to_string(index=False),
+            "งาน/โครงการ / projects\n"
+            + projects[
+                ["project_id", "strategy", "average", "band", "n_due", "n_not_reported"]
+            ].to_string(index=False),
+        ]
+    )
+
+
+def scorecard_text(card: Scorecard) -> str:
+    kpis = card.kpis.assign(
+        score=[
+            f"{v:.2f}" if not math.isnan(v) else "" for v in round_half_up(card.kpis["score"], 2)
+        ],
+        weighted=[
+            f"{v:.2f}" if not math.isnan(v) else "" for v in round_half_up(card.kpis["weighted"], 2)
+        ],
+    )
+    lines = [
+        kpis[
+            ["component", "kpi_number", "weight", "result", "score", "weighted", "status"]
+        ].to_string(index=False)
+    ]
+    for row in card.components.itertuples():
+        lines.append(f"{row.component}: {float(round_half_up(row.weighted, 2)):.2f}")
+    lines.append(f"คะแนนรวม / total: {float(round_half_up(card.total, 2)):.2f}  {card.level}")
+    return "\n".join(lines)
+
+
+def run(
+    path: Path, quarter: int | None, as_json: bool, cap: float | None = None
+) -> tuple[str, int]:
+    """The text to print and the exit code (1 when the input has errors)."""
+    imported = load(path)
+    out: dict[str, object] = {}
+    text: list[str] = []
+    if imported.form == "opdc":
+        card = score_card(imported.frame[~imported.frame["duplicate"]])
+        out["scorecard"] = scorecard_json(card)
+        text.append(scorecard_text(card))
+    else:
+        q = quarter or latest_quarter(imported.frame)
+        ev = evaluate(imported, q, cap=cap)
+        out.update(evaluation_json(ev))
+        text.append(evaluation_text(ev))
+    out["errors"] = [i.to_dict() for i in imported.errors]
+    out["warnings"] = [i.to_dict() for i in imported.warnings]
+    if imported.issues:
+        text.append("ข้อผิดพลาด / problems\n" + "\n".join(i.text() for i in imported.issues))
+    code = 1 if imported.errors else 0
+    if as_json:
+        return json.dumps(out, ensure_ascii=False, indent=1), code
+    return "\n\n".join(text), code

@@ -1,0 +1,115 @@
+"""One quarter's evaluation of an action plan: indicators → projects → strategies and funds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .importing import Imported, invalid_rows
+from .rollup import band_summary, quarter_values
+from .scoring import (
+    GREY,
+    INVALID,
+    NOT_DUE,
+    NOT_REPORTED,
+    OK,
+    RED,
+    BandRule,
+    achievement,
+    band,
+    group_weighted_average,
+)
+
+PROJECT_COLUMNS = (
+    "project_id",
+    "fund",
+    "strategy",
+    "substrategy",
+    "kind",
+    "project_number",
+    "project_name",
+    "unit",
+    "budget",
+)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    quarter: int
+    kpis: pd.DataFrame  # input rows + plan, result, achievement_pct, status, band
+    projects: pd.DataFrame  # one row per project: average_pct, band, evaluated, counts
+    summary: pd.DataFrame  # per strategy: evaluated, green, yellow, red, not_evaluated, *_pct
+    summary_by_fund: pd.DataFrame  # the same per fund
+
+    def projects_in(self, band_code: str) -> pd.DataFrame:
+        return self.projects[self.projects["band"] == band_code]
+
+    def not_reported(self) -> pd.DataFrame:
+        """Projects with something due and no result at all: the first calls to make."""
+        p = self.projects
+        return p[p["evaluated"] & (p["n_not_reported"] == p["n_due"])]
+
+
+def evaluate(
+    kpis: pd.DataFrame | Imported,
+    quarter: int,
+    *,
+    rule: BandRule | None = None,
+    cap: float | None = None,
+) -> Evaluation:
+    """Score every indicator at ``quarter`` (cumulative), average per project, count bands.
+
+    ``cap`` is the workbook-wide cap; an indicator's own ``cap`` column wins over it.
+    Rows with an import error are status ``invalid`` and never averaged.
+    """
+    invalid = invalid_rows(kpis) if isinstance(kpis, Imported) else np.zeros(len(kpis), bool)
+    frame = (kpis.frame if isinstance(kpis, Imported) else kpis).copy()
+    plan, result = quarter_values(frame, quarter)
+    own_cap = frame["cap"].to_numpy("float64", na_value=np.nan)
+    if cap is not None:
+        own_cap = np.where(np.isnan(own_cap), cap, own_cap)
+    pct, status = achievement(plan, result, frame["direction"].to_numpy(object), own_cap)
+    status = np.where(invalid, INVALID, status)
+    pct = np.where(invalid, np.nan, pct)
+
+    frame["plan"] = plan
+    frame["result"] = result
+    frame["achievement_pct"] = pct
+    frame["status"] = status
+    frame["band"] = band(pct, rule)
+
+    due = np.isin(status, (OK, NOT_REPORTED))
+    weights = np.where(due, frame["weight"].to_numpy("float64", na_value=np.nan), np.nan)
+    averages = group_weighted_average(frame["project_id"].to_numpy(object), pct, weights)
+
+    projects = frame.groupby("project_id", sort=False).first()[list(PROJECT_COLUMNS[1:])]
+    projects = projects.reset_index()
+    projects["average_pct"] = projects["project_id"].map(averages).astype("float64")
+    projects["band"] = band(projects["average_pct"], rule)
+    projects["evaluated"] = projects["band"] != GREY
+    per_status = pd.crosstab(frame["project_id"], frame["status"]).reindex(
+        columns=[OK, NOT_REPORTED, NOT_DUE, INVALID], fill_value=0
+    )
+    projects["n_kpis"] = projects["project_id"].map(per_status.sum(axis=1)).astype(int)
+    projects["n_due"] = projects["project_id"].map(per_status[OK] + per_status[NOT_REPORTED])
+    projects["n_not_reported"] = projects["project_id"].map(per_status[NOT_REPORTED])
+    projects["n_invalid"] = projects["project_id"].map(per_status[INVALID])
+
+    return Evaluation(
+        quarter=quarter,
+        kpis=frame,
+        projects=projects,
+        summary=band_summary(projects, "strategy"),
+        summary_by_fund=band_summary(projects, "fund"),
+    )
+
+
+def red_and_missing(evaluation: Evaluation) -> pd.DataFrame:
+    """The projects a summary lists by name: red ones and those that reported nothing."""
+    p = evaluation.projects
+    missing = p["project_id"].isin(evaluation.not_reported()["project_id"])
+    out = p[(p["band"] == RED) | missing].copy()
+    out["reason"] = np.where(missing[out.index], "ยังไม่รายงานผล / not reported", "ต่ำกว่าร้อยละ 50")
+    return out

@@ -1,0 +1,163 @@
+"""The KPI import schema: canonical column names, Thai aliases and allowed words.
+
+Canonical names are the header of ``shared/golden/sso_2564_q3_strategy1.csv`` (action plan)
+and ``shared/golden/opdc_2566.csv`` (OPDC scorecard). Planners may head their columns in Thai
+(แผน, ผล, น้ำหนัก …); :func:`canonical_column` maps both to the same key.
+"""
+
+from __future__ import annotations
+
+import re
+
+QUARTERS = (1, 2, 3, 4)
+MONTHS = tuple(range(1, 13))
+
+PLAN_Q = tuple(f"plan_q{q}" for q in QUARTERS)
+RESULT_Q = tuple(f"result_q{q}" for q in QUARTERS)
+PLAN_M = tuple(f"plan_m{m}" for m in MONTHS)
+RESULT_M = tuple(f"result_m{m}" for m in MONTHS)
+
+# The action-plan schema, in the golden table's order.
+TEXT_COLUMNS = (
+    "project_id",
+    "fund",
+    "strategy",
+    "substrategy",
+    "kind",
+    "project_number",
+    "project_name",
+    "unit",
+    "kpi_number",
+    "kpi_name",
+    "count_unit",
+)
+KPI_COLUMNS = (
+    "project_id",
+    "fund",
+    "strategy",
+    "substrategy",
+    "kind",
+    "project_number",
+    "project_name",
+    "unit",
+    "budget",
+    "kpi_number",
+    "kpi_name",
+    "target",
+    "weight",
+    "count_unit",
+    *PLAN_Q,
+    *RESULT_Q,
+)
+OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+NUMBER_COLUMNS = ("budget", "target", "weight", "cap", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M)
+REQUIRED_COLUMNS = ("project_id", "kpi_number", "weight")
+
+# The OPDC scorecard form (three levels) and the older five-level form.
+LEVEL3 = ("level_50", "level_75", "level_100")
+LEVEL5 = tuple(f"level_{i}" for i in range(1, 6))
+OPDC_COLUMNS = (
+    "component",
+    "kpi_number",
+    "kpi_name",
+    "weight",
+    "count_unit",
+    *LEVEL3,
+    "result",
+)
+OPDC_OPTIONAL = ("direction", "method", *LEVEL5)
+OPDC_NUMBER_COLUMNS = ("weight", *LEVEL3, *LEVEL5, "result")
+
+KINDS = ("งานประจำ", "โครงการเดิม", "โครงการใหม่")
+FUNDS = ("กองทุนประกันสังคม", "กองทุนเงินทดแทน")
+DIRECTIONS = ("higher", "lower")
+AGGREGATIONS = ("sum", "last", "average", "max")
+METHODS = ("opdc3", "five_level")
+
+# Thai words accepted for the English codes (a planner's dropdown may be in Thai).
+DIRECTION_WORDS = {
+    "higher": "higher", "มาก": "higher", "มากดี": "higher", "ยิ่งมากยิ่งดี": "higher", "up": "higher",
+    "lower": "lower", "น้อย": "lower", "น้อยดี": "lower", "ยิ่งน้อยยิ่งดี": "lower", "down": "lower",
+}  # fmt: skip
+AGGREGATION_WORDS = {
+    "sum": "sum", "รวม": "sum", "ผลรวม": "sum",
+    "last": "last", "ล่าสุด": "last", "ค่าล่าสุด": "last",
+    "average": "average", "mean": "average", "เฉลี่ย": "average", "ค่าเฉลี่ย": "average",
+    "max": "max", "สูงสุด": "max", "ค่าสูงสุด": "max",
+}  # fmt: skip
+METHOD_WORDS = {"opdc3": "opdc3", "3": "opdc3", "five_level": "five_level", "5": "five_level"}
+
+# Units whose monthly figure is a level, not a count: the total is the latest value
+# (unit report 2563: indicator 1 "ร้อยละ" plan 76 … 84, total column 84.00).
+LATEST_VALUE_UNITS = ("ร้อยละ", "ระดับ", "คะแนน", "%")
+
+# Thai headers (and a few English variants) → canonical key.
+_ALIASES = {
+    "รหัสโครงการ": "project_id", "รหัส": "project_id", "project": "project_id",
+    "กองทุน": "fund",
+    "ยุทธศาสตร์": "strategy", "ประเด็นยุทธศาสตร์": "strategy",
+    "กลยุทธ์": "substrategy",
+    "ประเภท": "kind", "ประเภทงาน": "kind",
+    "ลำดับโครงการ": "project_number", "โครงการที่": "project_number", "ลำดับ": "project_number",
+    "ชื่องาน/โครงการ": "project_name", "ชื่อโครงการ": "project_name", "งาน/โครงการ": "project_name",
+    "หน่วยงาน": "unit", "หน่วยงานที่รับผิดชอบ": "unit", "หน่วยงานรับผิดชอบ": "unit",
+    "งบประมาณ": "budget",
+    "ตัวชี้วัดที่": "kpi_number", "ลำดับตัวชี้วัด": "kpi_number", "kpi": "kpi_number",
+    "ชื่อตัวชี้วัด": "kpi_name", "ตัวชี้วัด": "kpi_name", "ประเด็นการประเมิน": "kpi_name",
+    "เป้าหมาย": "target", "ค่าเป้าหมาย": "target", "เป้าหมายทั้งปี": "target",
+    "น้ำหนัก": "weight", "น้ำหนัก(ร้อยละ)": "weight",
+    "หน่วยนับ": "count_unit", "หน่วยวัด": "count_unit", "หน่วย": "count_unit",
+    "ทิศทาง": "direction", "การรวมค่า": "aggregation", "วิธีรวม": "aggregation",
+    "เพดาน": "cap", "เพดานคะแนน": "cap",
+    "องค์ประกอบ": "component", "องค์ประกอบที่": "component",
+    "ขั้นต้น": "level_50", "ขั้นต่ำ": "level_50", "ขั้นต้น(50)": "level_50",
+    "ค่าเป้าหมายขั้นต่ำ": "level_50", "ค่าเป้าหมายขั้นต้น": "level_50",
+    "มาตรฐาน": "level_75", "มาตรฐาน(75)": "level_75", "ค่าเป้าหมายมาตรฐาน": "level_75",
+    "ขั้นสูง": "level_100", "ขั้นสูง(100)": "level_100", "ค่าเป้าหมายขั้นสูง": "level_100",
+    "ผลการดำเนินงาน": "result", "ผล": "result",
+    "วิธีประเมิน": "method",
+}  # fmt: skip
+
+_PERIOD = re.compile(
+    r"^(?P<what>แผน|ผล|plan|result)[\s_/-]*"
+    r"(?:(?P<q>ไตรมาส(?:ที่)?|q)[\s_]*(?P<qn>[1-4])|(?:เดือน(?:ที่)?|m)[\s_]*(?P<mn>1[0-2]|[1-9]))$"
+)
+_ENGLISH_KEY = re.compile(r"\(([a-z][a-z0-9_]*)\)\s*$")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_KNOWN = {
+    *KPI_COLUMNS, *OPTIONAL_COLUMNS, *OPDC_COLUMNS, *OPDC_OPTIONAL, "source_row",
+}  # fmt: skip
+
+
+def canonical_column(header: object) -> str:
+    """Canonical key for a header, or the cleaned header when it is not one of ours.
+
+    >>> canonical_column("แผน ไตรมาส 3"), canonical_column("Result Q2"), canonical_column("น้ำหนัก")
+    ('plan_q3', 'result_q2', 'weight')
+    >>> canonical_column("แผนไตรมาสที่ ๑"), canonical_column("ชื่อตัวชี้วัด (kpi_name)")
+    ('plan_q1', 'kpi_name')
+    """
+    text = "" if header is None else str(header)
+    english = _ENGLISH_KEY.search(text)
+    if english and english.group(1) in _KNOWN:
+        return english.group(1)
+    key = " ".join(text.translate(_THAI_DIGITS).split()).lower()
+    squeezed = key.replace(" ", "")
+    if squeezed in _ALIASES:
+        return _ALIASES[squeezed]
+    period = _PERIOD.match(key)
+    if period:
+        what = "plan" if period["what"] in ("แผน", "plan") else "result"
+        return f"{what}_q{period['qn']}" if period["qn"] else f"{what}_m{period['mn']}"
+    snake = re.sub(r"[\s\-]+", "_", key)
+    return snake if snake in _KNOWN else key
+
+
+def default_aggregation(count_unit: str) -> str:
+    """How months add up when the row does not say: levels take the latest, counts the sum.
+
+    A running head-count (unit report 2563, indicator 6 "คน", total 32,155 = ธ.ค.) must say
+    ``last`` explicitly, since other "คน" indicators are counts per month (indicator 4: 1,488).
+    """
+    unit = (count_unit or "").strip()
+    return "last" if any(unit.startswith(u) for u in LATEST_VALUE_UNITS) else "sum"

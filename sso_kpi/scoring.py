@@ -1,0 +1,153 @@
+"""Indicator achievement, band colours and project averages, the action plan's way.
+
+Rules recovered from the FY2564 Q3 action-plan report (``shared/golden``):
+
+- An indicator is *due* at quarter Q when its plan for Q has a value. Achievement is the
+  cumulative result over the cumulative plan × 100, uncapped (the report prints 1,937%).
+- A due indicator without a result scores 0 (status ``not_reported``); one not due is left out.
+- Lower-is-better indicators score plan / result × 100.
+- A project's average is Σ(weight × unrounded achievement) / Σ(weight of due indicators); a
+  project with nothing due is not evaluated (grey).
+- Bands come from the project average rounded half up: green ≥ 100, yellow 50–99, red < 50.
+
+Every function takes whole columns (numpy arrays or pandas Series) and returns whole columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .values import round_half_up
+
+OK, NOT_REPORTED, NOT_DUE, INVALID = "ok", "not_reported", "not_due", "invalid"
+STATUSES = (OK, NOT_REPORTED, NOT_DUE, INVALID)
+GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
+BANDS = (GREEN, YELLOW, RED, GREY)
+BAND_TH = {GREEN: "เขียว", YELLOW: "เหลือง", RED: "แดง", GREY: "เทา"}
+BAND_MEANING_TH = {
+    GREEN: "ร้อยละ 100 ขึ้นไป",
+    YELLOW: "ร้อยละ 50-99",
+    RED: "ต่ำกว่าร้อยละ 50",
+    GREY: "ไม่ได้ประเมิน / ยังไม่รายงาน",
+}
+
+
+@dataclass(frozen=True)
+class BandRule:
+    """Band thresholds (per cent of plan, after rounding half up) and fill colours (RGB hex)."""
+
+    green_at: float = 100.0
+    yellow_at: float = 50.0
+    colours: tuple[tuple[str, str], ...] = (
+        (GREEN, "92D050"),
+        (YELLOW, "FFFF00"),
+        (RED, "FF0000"),
+        (GREY, "BFBFBF"),
+    )
+
+    def colour(self, band: str) -> str:
+        return dict(self.colours)[band]
+
+
+DEFAULT_BANDS = BandRule()
+
+
+def _column(x: object, n: int | None = None, dtype: str = "float64") -> np.ndarray:
+    arr = np.asarray(x, dtype=dtype if dtype != "object" else object)
+    if arr.ndim == 0 and n is not None:
+        arr = np.full(n, arr.item(), dtype=arr.dtype)
+    return arr.reshape(-1) if arr.ndim > 1 else arr
+
+
+def achievement(
+    plan: object,
+    result: object,
+    direction: object = "higher",
+    cap: object = np.nan,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Achievement per cent and status for whole columns of cumulative plan and result.
+
+    Returns ``(pct, status)``; ``pct`` is NaN where the indicator is not due or invalid.
+
+    >>> pct, status = achievement([7650, 2, 9, np.nan, 5], [148184, 3, np.nan, 4, 0],
+    ...                           ["higher", "higher", "higher", "higher", "lower"])
+    >>> np.round(pct, 1).tolist(), status.tolist()
+    ([1937.0, 150.0, 0.0, nan, 100.0], ['ok', 'ok', 'not_reported', 'not_due', 'ok'])
+
+    SSF-010 KPI 1: 148,184 / 7,650 = 1,937% as printed. Where the ratio cannot be formed (a
+    plan of 0, or a lower-is-better result of 0) a met plan scores 100.
+    """
+    plan = _column(plan)
+    n = plan.shape[0]
+    result = _column(result, n)
+    direction = _column(direction, n, "object")
+    cap = _column(cap, n)
+    lower = direction == "lower"
+
+    due = ~np.isnan(plan)
+    reported = ~np.isnan(result)
+    invalid = due & ((plan < 0) | (reported & (result < 0)))
+    numerator = np.where(lower, plan, result)
+    denominator = np.where(lower, result, plan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = numerator / denominator * 100.0
+    # A zero denominator: higher-is-better with a zero plan is met by any result; lower-is-
+    # better with a zero result is met whatever the plan. The lower case with plan 0 and a
+    # positive result (numerator 0) is a plain 0 already.
+    ratio = np.where(denominator == 0, 100.0, ratio)
+    capped = np.where(np.isnan(cap), ratio, np.minimum(ratio, cap))
+
+    status = np.select(
+        [~due, invalid, ~reported], [NOT_DUE, INVALID, NOT_REPORTED], default=OK
+    ).astype(object)
+    pct = np.select([status == OK, status == NOT_REPORTED], [capped, 0.0], default=np.nan)
+    return pct, status
+
+
+def band(pct: object, rule: BandRule | None = None) -> np.ndarray:
+    """Band code for per cents, rounded half up first (99.5 is green); NaN is grey.
+
+    >>> band([99.5, 99.4, 50, 49.6, 49.4, np.nan]).tolist()
+    ['green', 'yellow', 'yellow', 'yellow', 'red', 'grey']
+    """
+    rule = rule or DEFAULT_BANDS
+    pct = _column(pct)
+    rounded = round_half_up(pct)
+    return np.select(
+        [np.isnan(pct), rounded >= rule.green_at, rounded >= rule.yellow_at],
+        [GREY, GREEN, YELLOW],
+        default=RED,
+    ).astype(object)
+
+
+def weighted_average(values: object, weights: object) -> float:
+    """Σ(w × v) / Σ(w) over the pairs where both are present; NaN when none is.
+
+    >>> weighted_average([100, 56, np.nan], [50, 50, 20])
+    78.0
+    """
+    values, weights = _column(values), _column(weights)
+    present = ~np.isnan(values) & ~np.isnan(weights)
+    total = weights[present].sum()
+    return float((values[present] * weights[present]).sum() / total) if total > 0 else np.nan
+
+
+def group_weighted_average(keys: object, values: object, weights: object) -> pd.Series:
+    """Weighted average of ``values`` per key (over present pairs), in first-seen key order."""
+    frame = pd.DataFrame({"key": _column(keys, dtype="object"), "v": _column(values)})
+    frame["w"] = _column(weights)
+    present = frame["v"].notna() & frame["w"].notna()
+    frame["wv"] = (frame["v"] * frame["w"]).where(present)
+    frame["w"] = frame["w"].where(present)
+    sums = frame.groupby("key", sort=False)[["wv", "w"]].sum(min_count=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (sums["wv"] / sums["w"].where(sums["w"] > 0)).astype("float64")
+
+
+def natural_key(text: object) -> tuple:
+    """Sort '1.2' before '1.10' and '2' before '10', as the reports number things."""
+    parts = str(text).replace("-", ".").split(".")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
