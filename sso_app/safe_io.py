@@ -1,0 +1,810 @@
+"""Safe file handling for workbooks that arrive by e-mail from 100+ offices.
+
+Three jobs, all of them about files we do not control:
+
+* ``check_workbook_file`` looks at a file *before* any parser opens it and refuses, in Thai
+  and English, anything that is not a plain .xlsx/.xlsm: a password-protected or old .xls
+  book, a damaged download, a zip bomb, an XML entity bomb, a sheet with a million rows...
+  It reads the zip directory and streams parts in small chunks, so a hostile file costs
+  bounded time and memory.
+* ``atomic_write`` is the only way the project writes a workbook or report: the new file is
+  written next to the target, checked, and swapped in with ``os.replace``; the original is
+  never half-written, and one backup of the previous version is kept.
+* ``set_text_cell`` / ``text_safe_for_sheet`` / ``csv_safe`` stop a text typed in a unit's
+  file (``=HYPERLINK(...)``, ``+SUM(...)``, ``@cmd``) from becoming a live formula in the
+  national workbook or in a CSV report.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import errno
+import io
+import os
+import re
+import secrets
+import shutil
+import stat
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from defusedxml import ElementTree as SafeET
+
+from sso_kpi.errors import SsoError
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+
+__all__ = [
+    "TEMP_PREFIX",
+    "atomic_write",
+    "backup_path_for",
+    "check_workbook_file",
+    "csv_safe",
+    "lock_file_for",
+    "remove_stale_temps",
+    "restore_backup",
+    "set_text_cell",
+    "text_safe_for_sheet",
+]
+
+# --------------------------------------------------------------------------------------------
+# Pre-flight checks
+# --------------------------------------------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: .xls, encrypted OOXML
+# Excel stores a password-protected .xlsx/.xlsm as a CFB file whose directory holds a stream
+# named "EncryptedPackage"; directory names are UTF-16LE, so the name appears verbatim.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
+
+_CHUNK = 64 * 1024  # read size for streaming parts: memory stays ~constant whatever the file
+_HEAD = 64 * 1024  # how much of an XML part we inspect for a DTD or a <dimension>
+_RATIO_MIN_SIZE = 2**20  # small parts compress wildly (runs of spaces); only judge big ones
+_CD_BYTES_PER_PART = 1024  # generous central-directory entry size (46 bytes + name + extras)
+_SMALL_XML_LIMIT = 4 * 2**20  # content types / workbook.xml / rels parts are tiny in practice
+
+_CT_MAIN = {  # workbook part content type -> kind
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": "xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.addin.macroEnabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.sheet.binary.macroEnabled.main": "xlsb",
+}
+_CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_MACRO_SUFFIXES = {".xlsm": True, ".xltm": True, ".xlam": True, ".xlsx": False, ".xltx": False}
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+_DIMENSION_RE = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_ROW_RE = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+_ROW_TAG_MAX = 40  # longest "<prefix:row " we still count across a chunk boundary
+
+
+def check_workbook_file(
+    path: Path,
+    *,
+    expect_macro: bool | None = None,
+    max_uncompressed: int = 200 * 2**20,
+    max_ratio: float = 200.0,
+    max_rows: int = 200_000,
+    max_parts: int = 10_000,
+) -> None:
+    """Refuse (``SsoError``) a file that is not a plain, sane .xlsx/.xlsm workbook.
+
+    Run it before openpyxl, calamine or pandas see a file from another office. The checks, in
+    order: exists and is a file; not empty; not a CFB file (password-protected book or old
+    .xls); a zip; at most ``max_parts`` parts; declared uncompressed size at most
+    ``max_uncompressed`` and no big part compressed more than ``max_ratio`` times (zip bomb);
+    a spreadsheet (``[Content_Types].xml`` names a workbook part that exists); macro-enabled
+    or not as the extension (or ``expect_macro``) says; then one streaming pass over every
+    part that verifies CRCs (damage), refuses any DTD/entity declaration in an XML part
+    (entity bomb), and refuses a worksheet whose ``<dimension>`` or ``<row>`` count exceeds
+    ``max_rows``.
+
+    Cost: the zip directory plus one decompression pass whose output is capped by the
+    (already checked) declared sizes -- Python's zipfile stops at a part's declared size even
+    if the compressed data would expand further -- in 64 KiB chunks.
+    """
+    path = Path(path)
+    where = str(path)
+    if not path.exists():
+        raise SsoError("ไม่พบไฟล์", "file not found", where=where)
+    if path.is_dir():
+        raise SsoError("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "this is a folder, not a file", where=where)
+    try:
+        _check_contents(path, where, expect_macro, max_uncompressed, max_ratio, max_rows, max_parts)
+    except OSError as exc:  # unreadable: permissions, a network share gone away...
+        reason = exc.strerror or str(exc)
+        raise SsoError(
+            f"อ่านไฟล์ไม่ได้ ({reason})", f"cannot read the file ({reason})", where=where
+        ) from exc
+
+
+def _check_contents(
+    path: Path,
+    where: str,
+    expect_macro: bool | None,
+    max_uncompressed: int,
+    max_ratio: float,
+    max_rows: int,
+    max_parts: int,
+) -> None:
+    """The body of check_workbook_file, once we know ``path`` is a file."""
+    with path.open("rb") as f:
+        magic = f.read(8)
+        if not magic:
+            raise SsoError(
+                "ไฟล์ว่างเปล่า (0 ไบต์) อาจส่งหรือดาวน์โหลดไม่ครบ ขอให้ส่งไฟล์มาใหม่",
+                "the file is empty (0 bytes); it was probably not sent or downloaded "
+                "completely: ask for it again",
+                where=where,
+            )
+        if magic == _OLE_MAGIC:
+            raise _ole_refusal(f, where, max_uncompressed)
+        if not magic.startswith(_ZIP_MAGICS):
+            raise _not_zip_refusal(magic + f.read(4096), where)
+        parts, cd_size = _zip_directory_summary(f, where)
+    if parts > max_parts or cd_size > max_parts * _CD_BYTES_PER_PART:
+        raise _too_many_parts(parts, max_parts, where)
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+        raise _damaged(where, str(exc)) from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > max_parts:  # the end record can lie about the count
+            raise _too_many_parts(len(infos), max_parts, where)
+        _check_sizes(infos, where, max_uncompressed, max_ratio)
+        if any(info.flag_bits & 0x1 for info in infos):  # zip-level password (not Excel's)
+            raise _password_refusal(where)
+        by_name = {info.filename.lower(): info for info in infos}
+
+        content_types = _read_small_xml(zf, by_name, "[Content_Types].xml", where)
+        overrides = _overrides(content_types, where)
+        main = [(part, _CT_MAIN[ct]) for part, ct in overrides.items() if ct in _CT_MAIN]
+        if not main or main[0][0] not in by_name:
+            raise SsoError(
+                "ไฟล์นี้ไม่ใช่สมุดงาน Excel (ไม่มี xl/workbook.xml) อาจเป็นไฟล์ Word, PowerPoint "
+                "หรือไฟล์ zip อื่น",
+                "this is not an Excel workbook (no xl/workbook.xml); it may be a Word or "
+                "PowerPoint document or another zip file",
+                where=where,
+            )
+        workbook_part, kind = main[0]
+        _check_kind(kind, path.suffix.lower(), expect_macro, where)
+
+        sheets = {part for part, ct in overrides.items() if ct == _CT_WORKSHEET}
+        too_long: list[tuple[str, int]] = []
+        for info in infos:
+            rows = _scan_part(zf, info, info.filename.lower() in sheets, where)
+            if rows > max_rows:
+                too_long.append((info.filename, rows))
+        if too_long:  # reported after the pass, so every part has passed the DTD check
+            part, rows = too_long[0]
+            sheet = _sheet_names(zf, by_name, workbook_part).get(part.lower(), part)
+            raise SsoError(
+                f"ชีต {sheet} มี {rows:,} แถว เกินขีดจำกัด {max_rows:,} แถว",
+                f"sheet {sheet} has {rows:,} rows, over the {max_rows:,}-row limit",
+                where=where,
+            )
+
+
+def _ole_refusal(f: io.BufferedReader, where: str, limit: int) -> SsoError:
+    """A CFB file: password-protected OOXML if it holds an EncryptedPackage stream, else .xls.
+
+    The detector relies only on the CFB magic (first 8 bytes) and on the UTF-16LE stream name
+    "EncryptedPackage" appearing anywhere in the file (it is in a directory sector, whose
+    position is not fixed). The search streams the file with an overlap, so memory is
+    bounded; it stops after ``limit`` bytes.
+    """
+    f.seek(0)
+    tail = b""
+    read = 0
+    while read < limit and (chunk := f.read(_CHUNK)):
+        read += len(chunk)
+        if _ENCRYPTED_STREAM in tail + chunk:
+            return _password_refusal(where)
+        tail = chunk[-len(_ENCRYPTED_STREAM) :]
+    return SsoError(
+        "ไฟล์เป็น Excel รูปแบบเก่า (.xls): ให้เปิดใน Excel แล้วบันทึกเป็น .xlsm (หรือ .xlsx) แล้วส่งมาใหม่",
+        "this is an old-format Excel workbook (.xls): open it in Excel, save it as .xlsm "
+        "(or .xlsx) and send it again",
+        where=where,
+    )
+
+
+def _password_refusal(where: str) -> SsoError:
+    return SsoError(
+        "ไฟล์มีรหัสผ่าน: ให้เปิดใน Excel เอารหัสผ่านออก แล้วส่งมาใหม่",
+        "the workbook is password-protected: remove the password in Excel "
+        "(File > Info > Protect Workbook > Encrypt with Password, clear it) and send it again",
+        where=where,
+    )
+
+
+def _not_zip_refusal(head: bytes, where: str) -> SsoError:
+    """Say "text file" for a renamed CSV/HTML export (common), else a generic refusal.
+
+    Text means: the head decodes (UTF-8, UTF-16 with a BOM, or Thai Windows cp874) to
+    printable characters and line breaks only; random bytes almost never do.
+    """
+    candidates = ["utf-8", "cp874"]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates.insert(0, "utf-16")
+    for encoding in candidates:
+        # An incremental decoder tolerates a character cut in two at the end of the head.
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            continue
+        if text and all(ch.isprintable() or ch in "\t\r\n" for ch in text):
+            return SsoError(
+                "ไฟล์นี้เป็นไฟล์ข้อความ (เช่น CSV หรือ HTML) ที่ตั้งชื่อเป็นไฟล์ Excel: "
+                "ให้เปิดใน Excel แล้วบันทึกเป็น .xlsm หรือ .xlsx",
+                "this is a text file (e.g. CSV or HTML) named like an Excel workbook: open it "
+                "in Excel and save it as .xlsm or .xlsx",
+                where=where,
+            )
+    return SsoError(
+        "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx/.xlsm) หรือไฟล์เสียหาย",
+        "this is not an Excel .xlsx/.xlsm file, or it is damaged",
+        where=where,
+    )
+
+
+def _damaged(where: str, detail: str) -> SsoError:
+    return SsoError(
+        f"ไฟล์เสียหายหรือไม่ครบ (อาจดาวน์โหลดหรือแนบอีเมลไม่สมบูรณ์) ขอให้ส่งไฟล์มาใหม่ [{detail}]",
+        f"the file is damaged or incomplete (perhaps cut off in a download or e-mail): "
+        f"ask for it again [{detail}]",
+        where=where,
+    )
+
+
+def _too_many_parts(parts: int, limit: int, where: str) -> SsoError:
+    return SsoError(
+        f"ไฟล์มีส่วนประกอบมากผิดปกติ ({parts:,} ส่วน เกิน {limit:,}) ไม่เปิดเพื่อความปลอดภัย",
+        f"the file has {parts:,} parts, over the {limit:,} limit: refused for safety",
+        where=where,
+    )
+
+
+def _zip_directory_summary(f: io.BufferedReader, where: str) -> tuple[int, int]:
+    """(number of parts, central directory bytes) from the end record, without parsing it.
+
+    zipfile would read the whole central directory into ZipInfo objects first; a crafted
+    file with millions of entries would cost gigabytes before we could count them.
+    """
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(0, size - (22 + 65535)))  # end record (22 bytes) + longest comment
+    tail = f.read()
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or len(tail) - pos < 22:
+        raise _damaged(where, "no zip end record")
+    entries = int.from_bytes(tail[pos + 10 : pos + 12], "little")
+    cd_size = int.from_bytes(tail[pos + 12 : pos + 16], "little")
+    locator = tail[pos - 20 : pos] if pos >= 20 else b""
+    if locator.startswith(b"PK\x06\x07"):  # zip64: the real numbers are in another record
+        f.seek(int.from_bytes(locator[8:16], "little"))
+        record = f.read(56)
+        if not record.startswith(b"PK\x06\x06") or len(record) < 56:
+            raise _damaged(where, "bad zip64 end record")
+        entries = int.from_bytes(record[32:40], "little")
+        cd_size = int.from_bytes(record[40:48], "little")
+    return entries, cd_size
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], where: str, limit: int, max_ratio: float) -> None:
+    """Zip-bomb checks on declared sizes only: nothing is decompressed here."""
+    total = sum(info.file_size for info in infos)
+    if total > limit:
+        raise SsoError(
+            f"ไฟล์เมื่อขยายแล้วใหญ่ผิดปกติ ({total / 2**20:,.0f} MB เกินขีดจำกัด "
+            f"{limit / 2**20:,.0f} MB) ไม่เปิดเพื่อความปลอดภัย",
+            f"the file would expand to {total / 2**20:,.0f} MB, over the "
+            f"{limit / 2**20:,.0f} MB limit: refused for safety (possible zip bomb)",
+            where=where,
+        )
+    for info in infos:
+        if info.file_size < _RATIO_MIN_SIZE:
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > max_ratio:
+            raise SsoError(
+                f"ส่วน {info.filename} ถูกบีบอัดมากผิดปกติ ({ratio:,.0f} เท่า เกิน "
+                f"{max_ratio:,.0f} เท่า) ไม่เปิดเพื่อความปลอดภัย",
+                f"part {info.filename} is compressed {ratio:,.0f} times, over the "
+                f"{max_ratio:,.0f} limit: refused for safety (possible zip bomb)",
+                where=where,
+            )
+
+
+def _dtd_refusal(part: str, where: str) -> SsoError:
+    return SsoError(
+        f"ส่วน {part} มีการประกาศ DTD/ENTITY ซึ่ง Excel ไม่เคยสร้าง (อาจเป็นไฟล์อันตราย) ไม่เปิดเพื่อความปลอดภัย",
+        f"part {part} contains a DTD/entity declaration, which Excel never writes "
+        "(possible XML entity bomb): refused for safety",
+        where=where,
+    )
+
+
+def _check_prolog(head: bytes, part: str, where: str) -> None:
+    """Refuse any ``<!DOCTYPE``/``<!ENTITY`` in the head of an XML part.
+
+    A DTD can only sit in the prolog, before the root element. So besides searching the
+    head, walk the prolog (XML declaration, comments, processing instructions): if it runs
+    past the head -- a huge comment pushing a DOCTYPE out of sight -- refuse as well.
+    """
+    text = head
+    # UTF-16 XML would hide "<!DOCTYPE" from a byte search: decode such a head first.
+    utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le"}
+    utf16[b"\x00<"] = "utf-16-be"
+    if head[:2] in utf16:
+        text = head.decode(utf16[head[:2]], errors="ignore").encode("utf-8")
+    upper = text.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise _dtd_refusal(part, where)
+    pos = 3 if text.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while pos < len(text) and text[pos : pos + 1].isspace():
+            pos += 1
+        if text.startswith(b"<?", pos):
+            end = text.find(b"?>", pos)
+            pos = end + 2 if end >= 0 else -1
+        elif text.startswith(b"<!--", pos):
+            end = text.find(b"-->", pos)
+            pos = end + 3 if end >= 0 else -1
+        else:
+            break
+        if pos < 0:  # the prolog runs past what we read: no real part looks like this
+            if len(head) >= _HEAD:
+                raise _dtd_refusal(part, where)
+            return  # a short, malformed part: the parser will reject it
+
+
+def _max_row_in_ref(ref: bytes) -> int:
+    """``b"A1:Z1000000"`` -> 1000000; ``b"A1"`` -> 1."""
+    rows = [int(r) for r in re.findall(rb"[A-Za-z]+\$?(\d+)", ref)]
+    return max(rows, default=0)
+
+
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, where: str) -> int:
+    """Stream one part: CRC check (zipfile checks at EOF), DTD check, row count for sheets.
+
+    Returns the largest row count seen (``<dimension>`` or counted ``<row>`` tags) for a
+    worksheet, else 0.
+    """
+    name = info.filename
+    is_xml = name.lower().endswith(_XML_SUFFIXES)
+    rows = 0
+    try:
+        with zf.open(info) as part:
+            head = part.read(_HEAD)
+            if is_xml:
+                _check_prolog(head, name, where)
+            if is_sheet:
+                match = _DIMENSION_RE.search(head)
+                if match:
+                    rows = _max_row_in_ref(match.group(1))
+            counted, tail = 0, b""
+            chunk = head
+            while chunk:
+                if is_sheet:
+                    # Count "<row" tags, including one split across two chunks, once each:
+                    # a match ending inside the kept tail was counted in the previous round.
+                    buf = tail + chunk
+                    counted += sum(1 for m in _ROW_RE.finditer(buf) if m.end() > len(tail))
+                    tail = buf[-_ROW_TAG_MAX:]
+                chunk = part.read(_CHUNK)
+            rows = max(rows, counted)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        raise _damaged(where, f"{name}: {exc}") from exc
+    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, zip encryption
+        raise _damaged(where, f"{name}: {exc}") from exc
+    return rows
+
+
+def _read_small_xml(
+    zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], name: str, where: str
+) -> bytes:
+    """Read a small XML part whole after the DTD check; refuse if it is absent or huge."""
+    info = by_name.get(name.lower())
+    if info is None:
+        raise SsoError(
+            f"ไฟล์นี้ไม่ใช่สมุดงาน Excel (ไม่มี {name})",
+            f"this is not an Excel workbook (no {name})",
+            where=where,
+        )
+    if info.file_size > _SMALL_XML_LIMIT:
+        raise _damaged(where, f"{name} is {info.file_size:,} bytes")
+    try:
+        data = zf.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise _damaged(where, f"{name}: {exc}") from exc
+    _check_prolog(data[:_HEAD], name, where)
+    return data
+
+
+def _parse(data: bytes, part: str, where: str):  # -> Element (defusedxml has no stubs)
+    try:
+        return SafeET.fromstring(data)
+    except Exception as exc:  # ParseError or a defusedxml refusal: both mean "bad part"
+        raise _damaged(where, f"{part}: {exc}") from exc
+
+
+def _overrides(content_types: bytes, where: str) -> dict[str, str]:
+    """Part name (lower case, no leading "/") -> content type, from [Content_Types].xml."""
+    root = _parse(content_types, "[Content_Types].xml", where)
+    return {
+        el.get("PartName", "").lstrip("/").lower(): el.get("ContentType", "")
+        for el in root.iter()
+        if str(el.tag).endswith("Override")
+    }
+
+
+def _check_kind(kind: str, suffix: str, expect_macro: bool | None, where: str) -> None:
+    """Refuse .xlsb, and an .xlsx/.xlsm whose content does not match its name (or the need)."""
+    if kind == "xlsb":
+        raise SsoError(
+            "ไฟล์เป็นสมุดงานแบบไบนารี (.xlsb): ให้เปิดใน Excel แล้วบันทึกเป็น .xlsm",
+            "this is a binary workbook (.xlsb): open it in Excel and save it as .xlsm",
+            where=where,
+        )
+    is_macro = kind == "xlsm"
+    named_macro = _MACRO_SUFFIXES.get(suffix)
+    if named_macro is not None and named_macro != is_macro:
+        # Excel itself refuses such a file ("the file format or extension is not valid").
+        if named_macro:
+            raise SsoError(
+                f"ไฟล์นี้เป็น .xlsx (ไม่มีมาโคร) แต่ถูกตั้งชื่อเป็น {suffix}: Excel จะไม่ยอมเปิด "
+                "ให้ใช้ไฟล์ .xlsm ต้นฉบับ หรือเปลี่ยนนามสกุลกลับเป็น .xlsx",
+                f"this is an .xlsx workbook (no macros) renamed {suffix}; Excel will refuse to "
+                "open it: send the original .xlsm, or rename it back to .xlsx",
+                where=where,
+            )
+        raise SsoError(
+            f"ไฟล์นี้เป็น .xlsm (มีมาโคร) แต่ถูกตั้งชื่อเป็น {suffix}: Excel จะไม่ยอมเปิด "
+            "ให้เปลี่ยนนามสกุลกลับเป็น .xlsm",
+            f"this is a macro-enabled .xlsm workbook renamed {suffix}; Excel will refuse to "
+            "open it: rename it back to .xlsm",
+            where=where,
+        )
+    if expect_macro is not None and expect_macro != is_macro:
+        want, got = (".xlsm", ".xlsx") if expect_macro else (".xlsx", ".xlsm")
+        raise SsoError(
+            f"ต้องการไฟล์ {want} แต่ไฟล์นี้เป็น {got}",
+            f"a {want} workbook is needed, but this is an {got} workbook",
+            where=where,
+        )
+
+
+def _sheet_names(
+    zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], workbook_part: str
+) -> dict[str, str]:
+    """Worksheet part (lower case) -> sheet name the planner sees; {} if anything is odd.
+
+    Only used to word a refusal, after every part passed the DTD check.
+    """
+    folder, _, base = workbook_part.rpartition("/")
+    rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    try:
+        book = _parse(_read_small_xml(zf, by_name, workbook_part, ""), workbook_part, "")
+        rels = _parse(_read_small_xml(zf, by_name, rels_name, ""), rels_name, "")
+    except SsoError:
+        return {}
+    targets = {}
+    for rel in rels.iter():
+        target = rel.get("Target", "")
+        if rel.get("Id") and target:
+            full = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+            targets[rel.get("Id")] = os.path.normpath(full).replace(os.sep, "/").lower()
+    names = {}
+    for sheet in book.iter():
+        if str(sheet.tag).endswith("}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if rid in targets:
+                names[targets[rid]] = sheet.get("name", "")
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# Safe writing
+# --------------------------------------------------------------------------------------------
+
+TEMP_PREFIX = ".~sso-tmp-"  # temp files are ".~sso-tmp-<random>-<name>": recognisable if stale
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+def lock_file_for(path: Path) -> Path | None:
+    """The owner file Excel (or LibreOffice) keeps next to an open book, if there is one.
+
+    Excel writes ``~$`` + name, or for longer names replaces the first two characters
+    (``Report2564.xlsm`` -> ``~$port2564.xlsm``); LibreOffice writes ``.~lock.<name>#``.
+    """
+    path = Path(path)
+    name = path.name
+    candidates = [f"~${name}", f"~${name[2:]}", f".~lock.{name}#"]
+    for candidate in candidates:
+        lock = path.with_name(candidate)
+        if lock.is_file():
+            return lock
+    return None
+
+
+def backup_path_for(path: Path) -> Path:
+    """``SSO_Plan.xlsm`` -> ``SSO_Plan.backup.xlsm`` (the one backup atomic_write keeps)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.backup{path.suffix}")
+
+
+def remove_stale_temps(folder: Path, older_than_s: float = 3600) -> list[Path]:
+    """Delete temp files a killed save left in ``folder``; return what was removed.
+
+    Only our own ``.~sso-tmp-*`` names, and only those untouched for ``older_than_s``
+    seconds, so a save running right now in another process is left alone. Best effort: a
+    file another program still holds open (Windows) is skipped.
+    """
+    removed = []
+    now = time.time()
+    for tmp in Path(folder).glob(f"{TEMP_PREFIX}*"):
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime >= older_than_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
+def _refuse_unwritable(path: Path, where: str) -> None:
+    """Refuse before anything is written: book open in Excel, read-only file or folder."""
+    lock = lock_file_for(path)
+    if lock is not None:
+        raise SsoError(
+            f"ไฟล์เปิดอยู่ใน Excel: ปิดไฟล์ใน Excel ก่อน แล้วลองใหม่ (ถ้าไม่ได้เปิดอยู่ ให้ลบไฟล์ {lock.name})",
+            f"the workbook is open in Excel: close the workbook in Excel first, then try "
+            f"again (if it is not open, delete the lock file {lock.name})",
+            where=where,
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise SsoError("ไม่พบโฟลเดอร์ที่จะบันทึก", "the folder to save in does not exist", where=where)
+    if path.is_dir():
+        raise SsoError("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "this is a folder, not a file", where=where)
+    # Mode bits explicitly: os.access says "writable" to root and to some network drives
+    # even when the file is marked read-only, and the planner marked it so on purpose.
+    if path.exists() and (not path.stat().st_mode & _WRITE_BITS or not os.access(path, os.W_OK)):
+        raise SsoError(
+            "ไฟล์ถูกตั้งเป็นอ่านอย่างเดียว: เอาเครื่องหมายอ่านอย่างเดียวออก หรือบันทึกเป็นชื่ออื่น",
+            "the file is read-only: clear the read-only attribute, or save under another name",
+            where=where,
+        )
+    if not os.access(folder, os.W_OK):
+        raise SsoError(
+            "โฟลเดอร์นี้บันทึกไม่ได้ (อ่านอย่างเดียวหรือไม่มีสิทธิ์): บันทึกในโฟลเดอร์อื่น",
+            "the folder is read-only (or you may not write there): save in another folder",
+            where=where,
+        )
+
+
+def _os_error(exc: OSError, where: str) -> SsoError:
+    """Map the errors a planner can act on to plain words; the original is always intact."""
+    kept_th, kept_en = "ไฟล์เดิมยังอยู่ครบ ไม่ถูกแก้ไข", "the original file is unchanged"
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        th = f"ดิสก์เต็ม: ลบไฟล์ที่ไม่ใช้แล้วลองใหม่ ({kept_th})"
+        en = f"the disk is full: free some space and try again ({kept_en})"
+    elif exc.errno == errno.EROFS:
+        th = f"ไดรฟ์นี้อ่านได้อย่างเดียว: บันทึกในที่อื่น ({kept_th})"
+        en = f"the drive is read-only: save somewhere else ({kept_en})"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        th = f"ไม่มีสิทธิ์เขียน: ไฟล์หรือโฟลเดอร์เป็นอ่านอย่างเดียว หรือไฟล์เปิดอยู่ในโปรแกรมอื่น ({kept_th})"
+        en = (
+            "permission denied: the file or folder is read-only, or the file is open in "
+            f"another program ({kept_en})"
+        )
+    else:
+        th = f"บันทึกไม่สำเร็จ ({exc.strerror or exc}) ({kept_th})"
+        en = f"could not save ({exc.strerror or exc}) ({kept_en})"
+    return SsoError(th, en, where=where)
+
+
+def _new_temp(folder: Path, name: str) -> Path:
+    """Create an empty temp file in ``folder`` (same file system, so os.replace is atomic).
+
+    Its name ends with the target's name so suffix-based checks (``.xlsm``) still work on it.
+    Created with mode 0o666 minus the umask, like any new file, not mkstemp's 0o600.
+    """
+    name = name[-120:]  # keep within NAME_MAX with the prefix and random part
+    while True:
+        tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{name}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("r+b") as f:  # Windows fsync (_commit) needs a writable handle
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist the rename itself; not possible (nor needed) on Windows."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems (network shares) refuse fsync on directories
+    finally:
+        os.close(fd)
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[Path], None],
+    *,
+    backup: bool = True,
+    verify: Callable[[Path], None] | None = None,
+) -> Path | None:
+    """Write ``path`` through ``write(tmp)`` so the target is either old or new, never broken.
+
+    Refuses first (nothing written) when the book is open in Excel, the file is read-only
+    or the folder is not writable. Then: ``write(tmp)`` to a new temp file in the same
+    folder, fsync, ``verify(tmp)`` (e.g. ``check_workbook_file``), copy the current file to
+    ``<stem>.backup<suffix>`` (one backup, replaced each time, itself swapped in atomically
+    so an old backup is never half-overwritten), ``os.replace(tmp, path)``, fsync the folder.
+    Returns the backup path, or None when there was nothing to back up.
+
+    On any failure -- exception, disk full, failed verify, Ctrl+C -- the temp file is
+    removed, the original is untouched and an ``SsoError`` says why (KeyboardInterrupt is
+    re-raised as itself after the cleanup). A writer that leaves the file empty is a
+    failure too: an empty file must never replace a workbook.
+    """
+    path = Path(path).absolute()
+    where = str(path)
+    folder = path.parent
+    made: list[Path] = []  # temp files to remove if we do not get to the end
+    try:
+        _refuse_unwritable(path, where)
+        remove_stale_temps(folder)
+        tmp = _new_temp(folder, path.name)
+        made.append(tmp)
+        write(tmp)
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise SsoError(
+                "บันทึกไม่สำเร็จ: ไฟล์ใหม่ว่างเปล่า (ไฟล์เดิมยังอยู่ครบ ไม่ถูกแก้ไข)",
+                "could not save: the new file came out empty (the original file is unchanged)",
+                where=where,
+            )
+        if path.exists():  # keep the planner's permission bits; our temp has default ones
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        _fsync_file(tmp)
+        if verify is not None:
+            try:
+                verify(tmp)
+            except Exception as exc:
+                detail = exc.message_en if isinstance(exc, SsoError) else f"{exc}"
+                detail_th = exc.message_th if isinstance(exc, SsoError) else f"{exc}"
+                raise SsoError(
+                    f"ไฟล์ใหม่ไม่ผ่านการตรวจสอบ จึงไม่บันทึกทับ ({detail_th}) (ไฟล์เดิมยังอยู่ครบ ไม่ถูกแก้ไข)",
+                    f"the new file failed its check, so it was not saved ({detail}) "
+                    "(the original file is unchanged)",
+                    where=where,
+                ) from exc
+        backup_path = None
+        if backup and path.exists():
+            backup_path = backup_path_for(path)
+            # Copy, not rename: the original must exist at every instant.
+            backup_tmp = _new_temp(folder, backup_path.name)
+            made.append(backup_tmp)
+            shutil.copy2(path, backup_tmp)
+            _fsync_file(backup_tmp)
+            os.replace(backup_tmp, backup_path)
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+        return backup_path
+    except SsoError:
+        raise
+    except OSError as exc:
+        raise _os_error(exc, where) from exc
+    except Exception as exc:
+        raise SsoError(
+            f"บันทึกไม่สำเร็จ ({type(exc).__name__}: {exc}) (ไฟล์เดิมยังอยู่ครบ ไม่ถูกแก้ไข)",
+            f"could not save ({type(exc).__name__}: {exc}) (the original file is unchanged)",
+            where=where,
+        ) from exc
+    finally:
+        # Runs for KeyboardInterrupt too (which then propagates unchanged). After a
+        # successful os.replace the temp names no longer exist, so this is a no-op.
+        for leftover in made:
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def restore_backup(path: Path) -> Path:
+    """Put ``<stem>.backup<suffix>`` back in place of ``path`` (atomically); return ``path``.
+
+    The backup itself is kept, so restoring twice is harmless.
+    """
+    path = Path(path).absolute()
+    backup_path = backup_path_for(path)
+    if not backup_path.is_file():
+        raise SsoError(
+            f"ไม่มีไฟล์สำรอง {backup_path.name} ให้กู้คืน",
+            f"there is no backup {backup_path.name} to restore",
+            where=str(path),
+        )
+    atomic_write(path, lambda tmp: shutil.copyfile(backup_path, tmp), backup=False)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Formula injection
+# --------------------------------------------------------------------------------------------
+
+# OWASP "CSV injection": a cell starting with one of these may be run as a formula by Excel
+# or LibreOffice (typing "-2+3" or "@cmd" makes a formula; tab/CR confuse CSV import).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF):
+# openpyxl raises on some at assignment and writes others into a file nobody can open.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS)
+
+
+def text_safe_for_sheet(value: object) -> object:
+    """A value to hand to a writer that cannot mark a cell as text.
+
+    For writers that go through Excel's own input parsing (xlwings ``Range.value``) or that
+    guess the type (``DataFrame.to_excel``): a formula-like string gets a leading apostrophe
+    -- Excel then stores the rest as text, while openpyxl/pandas store the apostrophe
+    literally (visible, but inert). Everything else is returned unchanged. With openpyxl,
+    prefer ``set_text_cell``, which keeps the exact text.
+    """
+    return f"'{value}" if _is_formula_like(value) else value
+
+
+def csv_safe(value: object) -> object:
+    """OWASP CSV-injection defence: prefix a formula-like string with ``'``.
+
+    Strings starting with ``= + - @``, tab or CR get the prefix -- including a lone ``"-"``
+    (reports use it for "no value"); it shows as ``'-`` in a text editor but cannot be
+    evaluated. Numbers, dates, None and other non-strings are returned unchanged, so numeric
+    columns stay numeric (a negative number is an int/float here, not a string).
+    """
+    return f"'{value}" if _is_formula_like(value) else value
+
+
+def set_text_cell(cell: Cell, value: object) -> None:
+    """Write ``value`` into an openpyxl cell; a string always stays plain text.
+
+    openpyxl turns any str starting with "=" into a formula (and "#N/A" into an error) on
+    ``cell.value = ...``; forcing ``data_type = "s"`` afterwards makes it write the text as an
+    inline string (``t="inlineStr"``, no ``<f>``). Formula-like strings also get the
+    ``quotePrefix`` style, so Excel keeps them as text even after someone edits the cell.
+    Characters XML cannot hold become U+FFFD instead of failing the save. Non-strings are
+    assigned as they are (numbers stay numbers).
+
+    Never copy such a cell with ``other.value = cell.value``: that re-runs openpyxl's guess.
+    """
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = _NOT_XML.sub("\ufffd", value)
+    cell.value = text
+    cell.data_type = "s"
+    if _is_formula_like(text):
+        cell.quotePrefix = True
