@@ -53,20 +53,33 @@ def rollup_months(months: object, aggregation: object, through: int = 12) -> np.
     return np.where(any_present, rolled, np.nan)
 
 
-def quarter_values(kpis: pd.DataFrame, quarter: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative plan and result to the end of ``quarter`` for every row.
+def cumulative(
+    quarterly: object, monthly: object | None, aggregation: object, quarter: int
+) -> np.ndarray:
+    """Cumulative figure to the end of ``quarter``: the typed quarterly value where there is
+    one, otherwise the months rolled up by the row's aggregation.
 
-    A typed quarterly figure wins; where it is blank the monthly columns roll up to it.
+    ``quarterly`` is (n × 4), ``monthly`` (n × 12) or None.
+    >>> cumulative([[np.nan] * 4, [3, 6, 9, np.nan]], [[1] * 12, [np.nan] * 12], "sum", 2).tolist()
+    [6.0, 6.0]
     """
-    through = months_through(quarter)[-1]
+    typed = np.asarray(quarterly, dtype="float64").reshape(-1, 4)[:, quarter - 1]
+    if monthly is None:
+        return typed
+    rolled = rollup_months(monthly, aggregation, months_through(quarter)[-1])
+    return np.where(np.isnan(typed), rolled, typed)
+
+
+def quarter_values(kpis: pd.DataFrame, quarter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative plan and result to the end of ``quarter`` for every row of a KPI frame."""
+    aggregation = kpis["aggregation"].to_numpy(object)
     out = []
     for quarterly, monthly in ((PLAN_Q, PLAN_M), (RESULT_Q, RESULT_M)):
-        typed = kpis[quarterly[quarter - 1]].to_numpy("float64", na_value=np.nan)
-        if monthly[0] in kpis:
-            months = kpis[list(monthly)].to_numpy("float64", na_value=np.nan)
-            rolled = rollup_months(months, kpis["aggregation"].to_numpy(object), through)
-            typed = np.where(np.isnan(typed), rolled, typed)
-        out.append(typed)
+        months = (
+            kpis[list(monthly)].to_numpy("float64", na_value=np.nan) if monthly[0] in kpis else None
+        )
+        typed = kpis[list(quarterly)].to_numpy("float64", na_value=np.nan)
+        out.append(cumulative(typed, months, aggregation, quarter))
     return out[0], out[1]
 
 

@@ -1,0 +1,81 @@
+"""Where things live in an SSO_Plan workbook: the contract between builder, rebuild and readers.
+
+Every module that writes or reads the workbook takes its names from here, so a sheet renamed
+in one place is renamed everywhere. Sheets are named in Thai for planners; tables and
+columns use the English keys of the import schema, so formulas read ``tbl_kpi[plan_q3]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, PLAN_M, RESULT_M
+
+SCHEMA_VERSION = "1"
+BOOK_NAME = "SSO_Plan.xlsm"
+
+SHEET_INSTRUCTIONS = "คำแนะนำ"
+SHEET_SETTINGS = "ตั้งค่า"
+SHEET_ENTRY = "แผน-ผล"
+SHEET_BUDGET = "งบประมาณ"
+SHEET_SUMMARY = "สรุปรายไตรมาส"
+SHEET_OPDC = "คะแนน ก.พ.ร."
+
+TABLE_SETTINGS = "tbl_settings"
+TABLE_KPI = "tbl_kpi"
+TABLE_BUDGET = "tbl_budget"
+TABLE_SUMMARY = "tbl_summary"
+TABLE_FUNDS = "tbl_summary_fund"
+TABLE_PROJECTS = "tbl_projects"
+TABLE_ATTENTION = "tbl_attention"
+TABLE_DISBURSEMENT = "tbl_disbursement"
+TABLE_OPDC = "tbl_opdc"
+
+# The sheets a rebuild rewrites; every other sheet is the planner's and is never touched.
+REBUILT_SHEETS = (SHEET_SUMMARY, SHEET_OPDC)
+
+# tbl_kpi: the import schema, then the optional per-indicator rules, then months.
+KPI_TABLE_COLUMNS = (*KPI_COLUMNS, "direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+OPDC_TABLE_COLUMNS = OPDC_COLUMNS  # typed by the planner on the scorecard sheet
+BUDGET_CATEGORIES = ("งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น")
+BUDGET_TABLE_COLUMNS = ("category", "plan", "spent")
+
+# Header rows: a Thai label row above each table's (English) header row.
+ENTRY_LABEL_ROW = 3
+ENTRY_HEADER_ROW = 4
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    label_th: str
+    label_en: str
+
+
+# tbl_settings rows, in order; each value cell also gets a defined name ``cfg_<key>``.
+SETTINGS = (
+    Setting("schema_version", SCHEMA_VERSION, "รุ่นของแบบฟอร์ม", "workbook schema version"),
+    Setting("unit", "", "หน่วยงาน", "reporting unit"),
+    Setting("year_be", 2564, "ปี พ.ศ.", "year (Buddhist era)"),
+    Setting(
+        "year_kind",
+        "calendar",
+        "ปีปฏิทิน (calendar) หรือ ปีงบประมาณ (fiscal)",
+        "calendar or fiscal year",
+    ),
+    Setting("quarter", 3, "ไตรมาสปัจจุบัน (1-4)", "current quarter (1-4)"),
+    Setting("green_at", 100, "เขียว ตั้งแต่ร้อยละ", "green from per cent"),
+    Setting("yellow_at", 50, "เหลือง ตั้งแต่ร้อยละ", "yellow from per cent"),
+    Setting("cap", "", "เพดานผลสำเร็จ (ร้อยละ ว่าง = ไม่จำกัด)", "cap per cent (blank: none)"),
+    Setting("colour_green", "92D050", "สีเขียว (RGB)", "green fill (RGB hex)"),
+    Setting("colour_yellow", "FFFF00", "สีเหลือง (RGB)", "yellow fill (RGB hex)"),
+    Setting("colour_red", "FF0000", "สีแดง (RGB)", "red fill (RGB hex)"),
+    Setting("colour_grey", "BFBFBF", "สีเทา (RGB)", "grey fill (RGB hex)"),
+)
+SETTING_KEYS = tuple(s.key for s in SETTINGS)
+
+
+def defined_name(key: str) -> str:
+    """Workbook name of a setting's value cell (``cfg_quarter``): safe for VBA and formulas."""
+    return f"cfg_{key}"
