@@ -62,6 +62,30 @@ def _letters(columns: list[str], first_col: int) -> dict[str, str]:
     return {k: get_column_letter(first_col + i + 1) for i, k in enumerate(keys)}
 
 
+def fill_merged(
+    rows: list[list[object]],
+    merges: list[tuple[tuple[int, int], tuple[int, int]]],
+    top: int,
+    left: int,
+) -> list[list[object]]:
+    """Give every cell of a merged area the value of its top-left cell.
+
+    Planners merge a project's id and name down over its indicator rows; read naively, every
+    indicator but the first would have a blank project. ``top``/``left`` are the 0-based sheet
+    position of ``rows[0][0]``; ``merges`` are calamine's ``((r1, c1), (r2, c2))``, 0-based.
+    >>> fill_merged([["P1", 1], ["", 2]], [((3, 0), (4, 0))], 3, 0)
+    [['P1', 1], ['P1', 2]]
+    """
+    for (r1, c1), (r2, c2) in merges:
+        if not (0 <= r1 - top < len(rows)) or not rows or not (0 <= c1 - left < len(rows[0])):
+            continue
+        value = rows[r1 - top][c1 - left]
+        for r in range(r1 - top, min(r2 - top, len(rows) - 1) + 1):
+            for c in range(c1 - left, min(c2 - left, len(rows[r]) - 1) + 1):
+                rows[r][c] = value
+    return rows
+
+
 def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Source]:
     try:
         book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -73,15 +97,16 @@ def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataF
     for name in wanted:
         if name in names:
             t = book.get_table_by_name(name)
-            rows = t.to_python()
-            frame = pd.DataFrame(rows, columns=list(t.columns), dtype=object)
             first_row, first_col = t.start
+            merges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
+            rows = fill_merged(t.to_python(), merges, first_row, first_col)
+            frame = pd.DataFrame(rows, columns=list(t.columns), dtype=object)
             source = Source(path.name, t.sheet, first_row + 1, _letters(list(t.columns), first_col))
             return frame, source
     if table:
         raise SsoError(f"ไม่พบตาราง {table}", f"table {table} not found", where=str(path))
     sheet = book.get_sheet_by_index(0)
-    rows = sheet.to_python(skip_empty_area=False)
+    rows = fill_merged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [], 0, 0)
     for i, row in enumerate(rows[:50]):
         header = [str(c).strip() for c in row]
         if len(KNOWN_HEADERS & set(canonical_frame(pd.DataFrame(columns=header)).columns)) >= 2:
