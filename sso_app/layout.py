@@ -79,3 +79,33 @@ SETTING_KEYS = tuple(s.key for s in SETTINGS)
 def defined_name(key: str) -> str:
     """Workbook name of a setting's value cell (``cfg_quarter``): safe for VBA and formulas."""
     return f"cfg_{key}"
+
+
+# -- positions (added with the builder; readers should still find tables by name) -------------
+
+# แผน-ผล: computed block right of tbl_kpi, one blank column between (Excel tables cannot hold
+# multi-cell array formulas). One legacy array formula per column over tbl_kpi's data rows.
+ENTRY_FIRST_DATA_ROW = ENTRY_HEADER_ROW + 1
+KPI_COMPUTED_GAP = 1
+KPI_COMPUTED_COLUMNS = (
+    "plan_now",
+    "result_now",
+    "achievement",
+    "status",
+    "band",
+    "project_avg",
+    "project_band",
+)
+KPI_COMPUTED_FIRST_COL = len(KPI_TABLE_COLUMNS) + KPI_COMPUTED_GAP + 1  # 1-based: column AY
+
+# ตั้งค่า / งบประมาณ: header row of the table (Thai label row above for the budget).
+SETTINGS_HEADER_ROW = 3
+BUDGET_LABEL_ROW = 3
+BUDGET_HEADER_ROW = 4
+
+# คะแนน ก.พ.ร.: header box (rows 4-6), tbl_opdc below it, computed columns right of it.
+OPDC_BOX_ROW = 4
+OPDC_LABEL_ROW = 9
+OPDC_HEADER_ROW = 10
+OPDC_COMPUTED_COLUMNS = ("score", "weighted", "score_engine")
+OPDC_COMPUTED_FIRST_COL = len(OPDC_TABLE_COLUMNS) + 1 + 1  # one blank column between: K

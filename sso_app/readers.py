@@ -7,6 +7,7 @@ sheet whose header row names our columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -86,23 +87,49 @@ def fill_merged(
     return rows
 
 
-def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Source]:
+@dataclass(frozen=True)
+class TableCells:
+    """An Excel table's cells, from whatever read them: calamine on a closed file, xlwings in
+    an open book. ``first_row``/``first_col`` are the 1-based sheet position of the first data
+    cell, so every message can name the planner's own row and column letter."""
+
+    sheet: str
+    columns: list[str]
+    rows: list[list[object]]
+    first_row: int
+    first_col: int
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+
+    def source(self, file: str) -> Source:
+        return Source(file, self.sheet, self.first_row, _letters(self.columns, self.first_col - 1))
+
+
+def open_calamine(path: Path) -> calamine.CalamineWorkbook:
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as err:  # calamine raises its own types for damaged files
         raise SsoError("เปิดไฟล์ไม่ได้ ไฟล์อาจเสีย", f"cannot read the workbook: {err}",
                        where=str(path)) from err  # fmt: skip
-    names = book.table_names
+
+
+def calamine_table(book: calamine.CalamineWorkbook, name: str) -> TableCells:
+    """A table of a workbook opened with :func:`open_calamine`, merged cells filled."""
+    t = book.get_table_by_name(name)
+    first_row, first_col = t.start  # 0-based, first DATA row
+    merges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
+    rows = fill_merged(t.to_python(), merges, first_row, first_col)
+    return TableCells(t.sheet, [str(c) for c in t.columns], rows, first_row + 1, first_col + 1)
+
+
+def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Source]:
+    book = open_calamine(path)
     wanted = [table] if table else ["tbl_kpi", "tbl_opdc"]
     for name in wanted:
-        if name in names:
-            t = book.get_table_by_name(name)
-            first_row, first_col = t.start
-            merges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
-            rows = fill_merged(t.to_python(), merges, first_row, first_col)
-            frame = pd.DataFrame(rows, columns=list(t.columns), dtype=object)
-            source = Source(path.name, t.sheet, first_row + 1, _letters(list(t.columns), first_col))
-            return frame, source
+        if name in book.table_names:
+            cells = calamine_table(book, name)
+            return cells.frame(), cells.source(path.name)
     if table:
         raise SsoError(f"ไม่พบตาราง {table}", f"table {table} not found", where=str(path))
     sheet = book.get_sheet_by_index(0)

@@ -625,7 +625,10 @@ def _new_temp(folder: Path, name: str) -> Path:
     while True:
         tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{name}"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+            # 0o666 and the umask, like any new file: without a mode os.open makes it executable.
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            )
         except FileExistsError:
             continue
         os.close(fd)

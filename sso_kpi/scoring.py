@@ -92,7 +92,7 @@ def achievement(
     invalid = due & ((plan < 0) | (reported & (result < 0)))
     numerator = np.where(lower, plan, result)
     denominator = np.where(lower, result, plan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = numerator / denominator * 100.0
     # A zero denominator: higher-is-better with a zero plan is met by any result; lower-is-
     # better with a zero result is met whatever the plan. The lower case with plan 0 and a

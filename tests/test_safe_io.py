@@ -779,3 +779,12 @@ def test_set_text_cell_round_trips_any_text(text: str) -> None:
     else:
         assert cell.value == text
         assert cell.data_type == "s"
+
+
+def test_a_new_file_gets_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.xlsx", lambda p: p.write_bytes(b"data"), backup=False)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.xlsx").stat().st_mode & 0o777 == 0o644

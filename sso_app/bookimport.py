@@ -1,0 +1,224 @@
+"""`sso-kpi import FILE --into BOOK`: check a unit's KPI file and write its rows into tbl_kpi.
+
+All or nothing: the file is checked first by the engine's own import (every problem listed,
+in Thai and English, with file, row and column); if anything is wrong, or the rows would
+duplicate the book's, the workbook is not touched at all. Otherwise the rows are written into
+``tbl_kpi`` and everything that follows the table's size -- the table's range, the computed
+block's array formulas, the data validations, the band colours, the print area -- is redone
+for the new row count. The book is replaced atomically, one backup kept, VBA and ribbon kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import openpyxl
+import pandas as pd
+import python_calamine as calamine
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_kpi.errors import Issue, SsoError
+from sso_kpi.importing import Imported, read_table
+
+from . import layout
+from .build import fit_kpi_block, kpi_table_frame
+from .readers import calamine_table, read_raw
+from .rebuild import (
+    check_sso_book,
+    customui_of,
+    refuse_if_open,
+    save_macro_book,
+    verify_macro_book,
+)
+from .safe_io import atomic_write, set_text_cell
+from .sheets import cell_value
+from .summary import settings_from_rows
+
+Mode = Literal["replace", "append"] | None
+
+
+@dataclass
+class ImportReport:
+    source: Path
+    book: Path
+    mode: Mode
+    rows: int = 0  # rows written
+    total: int = 0  # data rows in tbl_kpi afterwards
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    backup: Path | None = None
+
+    def __str__(self) -> str:
+        lines: list[str] = []
+        if self.errors:
+            lines.append(
+                f"ไม่ได้นำเข้า: พบข้อผิดพลาด {len(self.errors)} รายการ สมุดงานไม่ถูกแก้ไข / "
+                f"nothing imported: {len(self.errors)} errors, the workbook is unchanged"
+            )
+            lines += [f"  - {issue.text()}" for issue in self.errors]
+        else:
+            how = {"replace": "แทนที่ / replaced", "append": "ต่อท้าย / appended"}.get(
+                self.mode or "", "นำเข้า / imported"
+            )
+            lines.append(
+                f"นำเข้า {self.rows} แถวลงตาราง tbl_kpi แล้ว ({how}); รวม {self.total} แถว / "
+                f"{self.rows} rows written into tbl_kpi; {self.total} rows in all"
+            )
+            lines.append(f"สมุดงาน / workbook: {self.book}")
+            if self.backup:
+                lines.append(f"สำรองไฟล์เดิมไว้ที่ / backup of the previous file: {self.backup}")
+        if self.warnings:
+            lines.append(f"คำเตือน / warnings: {len(self.warnings)}")
+            lines += [f"  - {issue.text()}" for issue in self.warnings]
+        return "\n".join(lines)
+
+
+def _existing_rows(book: calamine.CalamineWorkbook, file: str) -> Imported:
+    cells = calamine_table(book, layout.TABLE_KPI)
+    return read_table(cells.frame(), cells.source(file), form="kpi")
+
+
+def _duplicates(new: Imported, existing: Imported, file: str) -> list[Issue]:
+    """Rows of the file whose (project_id, kpi_number) the book already holds."""
+    keys = ["project_id", "kpi_number"]
+    have = set(map(tuple, existing.frame[keys].astype(str).to_numpy().tolist()))
+    issues = []
+    for row in new.frame[[*keys, "source_row"]].itertuples(index=False):
+        if (str(row.project_id), str(row.kpi_number)) in have:
+            issues.append(
+                Issue(
+                    "มีตัวชี้วัดนี้ (รหัสโครงการ + ตัวชี้วัดที่) ในสมุดงานอยู่แล้ว",
+                    "the workbook already has this indicator (project_id + kpi_number)",
+                    file=file,
+                    row=int(row.source_row),
+                    column="kpi_number (ตัวชี้วัดที่)",
+                    value=f"{row.project_id} / {row.kpi_number}",
+                )
+            )
+    return issues
+
+
+def _header_columns(ws: Worksheet) -> dict[str, int]:
+    """tbl_kpi column name → sheet column, read from the header row (columns may be moved)."""
+    min_col, header, max_col, _ = range_boundaries(ws.tables[layout.TABLE_KPI].ref)
+    return {
+        str(ws.cell(row=header, column=c).value): c
+        for c in range(min_col, max_col + 1)
+        if ws.cell(row=header, column=c).value is not None
+    }
+
+
+def _row_is_empty(ws: Worksheet, row: int, columns: list[int]) -> bool:
+    return all(ws.cell(row=row, column=c).value in (None, "") for c in columns)
+
+
+def write_rows(ws: Worksheet, frame: pd.DataFrame, start: int) -> None:
+    """Write ``frame`` (tbl_kpi columns) from sheet row ``start``; text stays text."""
+    where = _header_columns(ws)
+    values = frame.to_numpy(dtype=object)
+    for i in range(len(frame)):
+        for j, column in enumerate(frame.columns):
+            if column in where:
+                cell = ws.cell(row=start + i, column=where[column])
+                set_text_cell(cell, cell_value(values[i, j]))
+                if column == "budget":
+                    cell.number_format = "#,##0"
+
+
+def resize_table(ws: Worksheet, last_row: int) -> None:
+    """Set tbl_kpi's range (and its filter range, or Excel "repairs" the file) to ``last_row``."""
+    table = ws.tables[layout.TABLE_KPI]
+    min_col, header, max_col, _ = range_boundaries(table.ref)
+    ref = f"{get_column_letter(min_col)}{header}:{get_column_letter(max_col)}{last_row}"
+    table.ref = ref
+    if table.autoFilter is not None:
+        table.autoFilter.ref = ref
+
+
+def _refuse_occupied(ws: Worksheet, rows: range, columns: list[int], book: Path) -> None:
+    """Never write over cells a planner typed below the table."""
+    for r in rows:
+        if not _row_is_empty(ws, r, columns):
+            raise SsoError(
+                f"มีข้อมูลอยู่ใต้ตาราง tbl_kpi (แถว {r}) ซึ่งจะถูกเขียนทับ: ย้ายข้อมูลนั้นออกก่อน",
+                f"there are cells below tbl_kpi (row {r}) that the new rows would overwrite: "
+                "move them first",
+                where=f"{book} [{layout.SHEET_ENTRY}]",
+            )
+
+
+def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:
+    """Check ``source`` (CSV, xlsx, xlsm) and write its rows into ``book``'s tbl_kpi.
+
+    ``mode``: None (the table must be empty), ``"replace"`` (all rows replaced; a backup is
+    kept) or ``"append"`` (added after the last row; an indicator already in the book is an
+    error). On any error nothing is written and the report lists every problem.
+    """
+    source, book = Path(source), Path(book)
+    if mode not in (None, "replace", "append"):
+        raise ValueError(f"mode must be None, 'replace' or 'append', not {mode!r}")
+    if not book.is_file():
+        raise SsoError("ไม่พบสมุดงาน", "workbook not found", where=str(book))
+    refuse_if_open(book)
+    calamine_book = check_sso_book(book)
+
+    raw, src = read_raw(source)
+    new = read_table(raw, src, form="kpi")
+    report = ImportReport(source, book, mode, warnings=list(new.warnings))
+    if new.errors:
+        report.errors = list(new.errors)
+        return report
+    if not len(new.frame):
+        raise SsoError("ไฟล์ไม่มีแถวข้อมูล", "the file has no data rows", where=str(source))
+
+    existing = _existing_rows(calamine_book, book.name)
+    if len(existing.frame) and mode is None:
+        raise SsoError(
+            f"ตาราง tbl_kpi มีข้อมูลอยู่แล้ว {len(existing.frame)} แถว: สั่งใหม่พร้อม --replace "
+            "(แทนที่ทั้งหมด มีไฟล์สำรอง) หรือ --append (ต่อท้าย)",
+            f"tbl_kpi already holds {len(existing.frame)} rows: run again with --replace "
+            "(replace them all, a backup is kept) or --append (add after them)",
+            where=str(book),
+        )
+    if mode == "append":
+        duplicates = _duplicates(new, existing, src.file)
+        if duplicates:
+            report.errors = duplicates
+            return report
+
+    settings = settings_from_rows(calamine_table(calamine_book, layout.TABLE_SETTINGS).rows)
+    customui = customui_of(book)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    ws = wb[layout.SHEET_ENTRY]
+    min_col, header, max_col, old_last = range_boundaries(ws.tables[layout.TABLE_KPI].ref)
+    columns = list(range(min_col, max_col + 1))
+    first = header + 1
+    frame = kpi_table_frame(new)
+
+    if mode == "append" and len(existing.frame):
+        start = int(existing.frame["source_row"].max()) + 1
+    else:
+        start = first
+        for r in range(first, old_last + 1):  # replace (or an empty table): clear it all
+            for c in columns:
+                ws.cell(row=r, column=c).value = None
+    last = max(start + len(frame) - 1, first)
+    if mode == "append":
+        last = max(last, old_last)
+    _refuse_occupied(ws, range(old_last + 1, last + 1), columns, book)
+    write_rows(ws, frame, start)
+    resize_table(ws, last)
+    fit_kpi_block(ws, settings)
+
+    report.backup = atomic_write(
+        book,
+        lambda tmp: save_macro_book(wb, tmp, customui),
+        backup=True,
+        verify=verify_macro_book,
+    )
+    report.rows = len(frame)
+    report.total = (len(existing.frame) if mode == "append" else 0) + len(frame)
+    return report

@@ -1,0 +1,115 @@
+"""`sso-kpi demo` (`make demo`): the shipped workbook rebuilt into out/, with a PDF summary.
+
+It shows the whole headless path on the demo data (FY2564 Q3, strategy 1): copy the shipped
+``workbook/SSO_Plan.xlsm`` and its ``SSO_Plan.py``, rebuild the copy's summary with the
+engine, and print the summary sheet to PDF through LibreOffice.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from sso_kpi.errors import SsoError
+
+from . import layout
+from .libreoffice import convert
+from .rebuild import RebuildReport, rebuild
+from .safe_io import atomic_write
+
+WORKBOOK_DIR = Path(__file__).resolve().parents[1] / "workbook"
+SHIM_NAME = "SSO_Plan.py"
+PDF_NAME = "SSO_Plan_summary.pdf"
+
+
+@dataclass
+class DemoReport:
+    book: Path
+    shim: Path
+    pdf: Path
+    rebuild: RebuildReport
+
+    def __str__(self) -> str:
+        return "\n".join(
+            [
+                str(self.rebuild),
+                "",
+                "ไฟล์ตัวอย่าง / demo files:",
+                f"  สมุดงาน / workbook:        {self.book}",
+                f"  โมดูลคู่กัน / companion:     {self.shim}",
+                f"  PDF สรุปรายไตรมาส / summary: {self.pdf}",
+            ]
+        )
+
+
+def only_sheet_visible(src: Path, dst: Path, sheet: str) -> None:
+    """Copy the package with every sheet but ``sheet`` hidden (zip level, nothing else changes).
+
+    Why not openpyxl: it drops charts on load, and the summary's chart must be in the PDF.
+    LibreOffice skips hidden sheets when printing -- except those with a print area (seen
+    with LibreOffice 7.4), so the other sheets' print areas are dropped from the copy.
+    """
+    name = escape(sheet, {'"': "&quot;"})
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                tags = re.findall(r"<sheet\b[^>]*?/>", text)
+                index = next(i for i, t in enumerate(tags) if f'name="{name}"' in t)
+                for tag in tags:
+                    bare = re.sub(r'\s+state="[^"]*"', "", tag)
+                    state = "visible" if f'name="{name}"' in tag else "hidden"
+                    text = text.replace(tag, bare.replace("<sheet ", f'<sheet state="{state}" ', 1))
+                # LibreOffice prints a hidden sheet that has a print area: drop the others'.
+                text = re.sub(
+                    r'<definedName\b[^>]*name="_xlnm\.Print_(?:Area|Titles)"[^>]*'
+                    rf'localSheetId="(?!{index}")\d+"[^>]*>[^<]*</definedName>',
+                    "",
+                    text,
+                )
+                text = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', text)
+                text = re.sub(r'firstSheet="\d+"', f'firstSheet="{index}"', text)
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+
+
+def summary_pdf(book: Path, dest: Path) -> Path:
+    """PDF of the summary sheet of ``book`` at ``dest`` (LibreOffice, headless)."""
+    with tempfile.TemporaryDirectory(prefix="sso-demo-") as tmp:
+        copy = Path(tmp) / f"{Path(dest).stem}.xlsm"
+        only_sheet_visible(book, copy, layout.SHEET_SUMMARY)
+        pdf = convert(copy, "pdf", Path(tmp) / "pdf")
+        atomic_write(dest, lambda out: shutil.copyfile(pdf, out), backup=False)
+    return dest
+
+
+def run_demo(outdir: Path) -> DemoReport:
+    """Copy the shipped book into ``outdir``, rebuild it, export its summary as PDF."""
+    outdir = Path(outdir)
+    source = WORKBOOK_DIR / layout.BOOK_NAME
+    if not source.is_file():
+        raise SsoError(
+            f"ไม่พบ {source}: สั่ง sso-kpi build-workbook ก่อน",
+            f"{source} is missing: run sso-kpi build-workbook first",
+        )
+    outdir.mkdir(parents=True, exist_ok=True)
+    book = outdir / layout.BOOK_NAME
+    atomic_write(book, lambda tmp: shutil.copyfile(source, tmp), backup=False)
+    shim = outdir / SHIM_NAME
+    shutil.copyfile(WORKBOOK_DIR / SHIM_NAME, shim)
+    report = rebuild(book)
+    try:
+        pdf = summary_pdf(book, outdir / PDF_NAME)
+    except SsoError as err:
+        raise SsoError(
+            f"สร้างสรุปในสมุดงาน {book} แล้ว แต่ทำ PDF ไม่ได้: {err.message_th}",
+            f"the workbook {book} was rebuilt, but the PDF could not be made: {err.message_en}",
+            where=err.where,
+        ) from err
+    return DemoReport(book=book, shim=shim, pdf=pdf, rebuild=report)

@@ -1,0 +1,321 @@
+"""Small openpyxl helpers shared by every writer of planner-facing sheets.
+
+The builder, the headless rebuild and the national consolidation all put pandas frames on
+sheets as Excel tables, colour band codes and draw the band chart; doing it in one place keeps
+the look identical and the safety rules (text never becomes a formula) in force everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .safe_io import set_text_cell
+
+__all__ = [
+    "BAND_CODES",
+    "LABEL_FONT",
+    "add_band_formatting",
+    "add_bands_chart",
+    "autosize",
+    "cell_value",
+    "fit_wrapped_rows",
+    "print_to_width",
+    "write_frame_table",
+]
+
+BAND_CODES = ("green", "yellow", "red", "grey")
+CHART_WIDTH_CM = 18.0
+CHART_HEIGHT_CM = 7.5
+LABEL_FONT = Font(bold=True, color="1F3864")
+
+
+def cell_value(value: object) -> object:
+    """A pandas/numpy value as something openpyxl writes: NaN/NA → None, numpy → Python.
+
+    Why: openpyxl writes ``float('nan')`` as the text "nan" in some versions and refuses numpy
+    types it does not know; ``pd.NA`` is ambiguous in a boolean test.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (str, bool, int, float, dt.date, dt.time, dt.timedelta)):
+        return value
+    if isinstance(value, Number):  # Decimal, Fraction...
+        return float(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def _write(ws: Worksheet, row: int, col: int, value: object) -> None:
+    set_text_cell(ws.cell(row=row, column=col), cell_value(value))
+
+
+def write_frame_table(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    top: int,
+    left: int = 1,
+    labels_th: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, str] | None = None,
+    style: str = "TableStyleMedium2",
+) -> str:
+    """Write ``frame`` as the Excel table ``name``; return its ref (header + data), e.g. "A5:J20".
+
+    With ``labels_th`` a row of Thai labels goes at ``top`` (planners read Thai; the table
+    header keeps the English keys so formulas and readers use stable names) and the header at
+    ``top + 1``; without it the header is at ``top``. Every text cell goes through
+    ``set_text_cell``, so a project name typed as "=cmd" stays text. An empty frame gets one
+    blank data row, because Excel repairs away a table without a data row.
+    """
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        raise ValueError("a table needs at least one column")
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"duplicate column names in table {name}: {columns}")
+    header = top
+    if labels_th is not None:
+        for j, col in enumerate(columns):
+            label = labels_th.get(col)
+            if label:
+                _write(ws, top, left + j, label)
+                cell = ws.cell(row=top, column=left + j)
+                cell.font = LABEL_FONT
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+        header = top + 1
+    for j, col in enumerate(columns):
+        _write(ws, header, left + j, col)
+
+    formats = dict(number_formats or {})
+    values = frame.to_numpy(dtype=object, na_value=None) if len(frame) else None
+    n_rows = max(len(frame), 1)
+    for i in range(n_rows):
+        for j, col in enumerate(columns):
+            cell = ws.cell(row=header + 1 + i, column=left + j)
+            if values is not None:
+                set_text_cell(cell, cell_value(values[i, j]))
+            if col in formats:
+                cell.number_format = formats[col]
+
+    ref = (
+        f"{get_column_letter(left)}{header}:"
+        f"{get_column_letter(left + len(columns) - 1)}{header + n_rows}"
+    )
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(
+        name=style, showFirstColumn=False, showLastColumn=False, showRowStripes=True
+    )
+    ws.add_table(table)
+    return ref
+
+
+def _rgb(colour: str) -> str:
+    return colour.strip().lstrip("#").upper()
+
+
+def add_band_formatting(ws: Worksheet, ref: str, colours: Mapping[str, str]) -> None:
+    """Fill cells of ``ref`` whose text is a band code ("green"...) with that band's colour.
+
+    Formula rules (``EXACT(<top-left>,"green")``, relative) rather than "cell equals" rules:
+    both Excel and LibreOffice evaluate them the same way and they are case-exact. A UDF
+    cannot colour cells, so this is how computed bands get their colour.
+    """
+    min_col, min_row, _, _ = range_boundaries(ref)
+    top_left = f"{get_column_letter(min_col)}{min_row}"
+    for code in BAND_CODES:
+        colour = colours.get(code)
+        if not colour:
+            continue
+        rgb = _rgb(colour)
+        # Differential fills: Excel paints bgColor for a solid pattern, others fgColor; set both.
+        fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+        rule = FormulaRule(formula=[f'EXACT({top_left},"{code}")'], fill=fill, stopIfTrue=False)
+        ws.conditional_formatting.add(ref, rule)
+
+
+def add_bands_chart(
+    ws: Worksheet,
+    *,
+    table_ref: str,
+    categories_col: int,
+    first_series_col: int,
+    n_series: int,
+    anchor: str,
+    title: str,
+    colours: Sequence[str],
+    skip_last_rows: int = 0,
+) -> None:
+    """A native stacked bar chart of band counts per category (strategy, unit...).
+
+    ``categories_col`` and ``first_series_col`` are worksheet column numbers (1 = A), like
+    openpyxl's ``Reference``; series names come from the header row of ``table_ref``.
+    ``skip_last_rows`` leaves out e.g. a total row. Native, so Excel redraws it when the
+    numbers change and LibreOffice prints it; openpyxl drops charts on load, so writers must
+    recreate it on every save.
+    """
+    _, min_row, _, max_row = range_boundaries(table_ref)
+    last = max(max_row - skip_last_rows, min_row + 1)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    chart.title = title
+    chart.legend.position = "b"
+    chart.y_axis.majorGridlines = None
+    chart.x_axis.scaling.orientation = "maxMin"  # first category on top, like the table
+    # openpyxl 3.1 hides axes by default (delete=True); planners need the labels.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(
+        ws,
+        min_col=first_series_col,
+        max_col=first_series_col + n_series - 1,
+        min_row=min_row,
+        max_row=last,
+    )
+    cats = Reference(ws, min_col=categories_col, min_row=min_row + 1, max_row=last)
+    chart.add_data(data, titles_from_data=True)
+    for series in chart.series:  # categories are text (strategy "1.10", unit names): strRef
+        series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
+    for series, colour in zip(chart.series, colours, strict=False):
+        rgb = _rgb(colour)
+        series.graphicalProperties = GraphicalProperties(solidFill=rgb)
+        series.graphicalProperties.line.solidFill = rgb
+    chart.height = max(CHART_HEIGHT_CM, 1.2 * (last - min_row) + 3)
+    chart.width = CHART_WIDTH_CM
+    ws.add_chart(chart, anchor)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: Thai vowel and tone marks above/below a letter take none."""
+    return sum(
+        1 for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn"
+    )
+
+
+def autosize(
+    ws: Worksheet,
+    widths: Mapping[str, float] | None = None,
+    *,
+    minimum: float = 6.0,
+    maximum: float = 60.0,
+    skip_rows: Collection[int] = (),
+) -> None:
+    """Set column widths from the longest text in each column, Thai-aware; ``widths`` wins.
+
+    Thai glyphs in Tahoma/TH Sarabun are a little wider than Latin ones, hence the factor;
+    the maximum keeps a long project name from making a column a screen wide (wrap instead).
+    ``skip_rows`` are rows whose text may spill over (titles, headings) and must not widen.
+    """
+    longest: dict[int, int] = {}
+    for row in ws.iter_rows():
+        if row and row[0].row in skip_rows:
+            continue
+        for cell in row:
+            value = cell.value
+            if value is None or cell.data_type == "f":  # formulas: their text is not shown
+                continue
+            text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+            width = max(display_width(line) for line in text.split("\n"))
+            longest[cell.column] = max(longest.get(cell.column, 0), width)
+    for col, width in longest.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(
+            maximum, max(minimum, width * 1.15 + 2)
+        )
+    for letter, width in (widths or {}).items():
+        ws.column_dimensions[letter].width = width
+
+
+# Paper widths in inches (portrait) for the scale computation below.
+_PAPER_IN = {9: (8.27, 11.69), 1: (8.5, 11.0)}  # A4, Letter
+
+
+# Printed width of one column-width unit (one "0" of the default font). Excel with Calibri 11
+# prints 7 px (5.25 pt); LibreOffice without Calibri or Carlito falls back to DejaVu Sans and
+# prints 7-7.6 pt (measured with pdftotext -bbox: width 50 -> 350 pt, width 16 -> 122 pt).
+# The wider one, rounded up, is used so a sheet fits the page in both; Excel then prints it a
+# little smaller than it could.
+_UNIT_PT = 7.6
+
+
+def column_inches(ws: Worksheet, col: int) -> float:
+    """Printed width of a column in inches (the wider of Excel's and LibreOffice's)."""
+    dim = ws.column_dimensions.get(get_column_letter(col))
+    width = dim.width if dim is not None and dim.width else 8.43
+    return width * _UNIT_PT / 72 + 5 / 96
+
+
+def print_to_width(
+    ws: Worksheet,
+    *,
+    landscape: bool,
+    last_col: int | None = None,
+    extra_inches: float = 0.0,
+    content_inches: float | None = None,
+    margin_in: float = 0.4,
+) -> int:
+    """A4, one page wide, by an explicit scale; returns the scale (per cent).
+
+    Why not "fit to 1 page wide": LibreOffice (7.4, headless PDF export) ignores
+    ``fitToPage`` from an xlsx and prints a wide sheet cut off at the page edge, while both
+    it and Excel honour ``scale``. So the scale is computed from the column widths up to
+    ``last_col`` plus ``extra_inches`` (a chart beside the tables), or ``content_inches``.
+    """
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_margins.left = ws.page_margins.right = margin_in
+    portrait, long_side = _PAPER_IN[9]
+    printable = (long_side if landscape else portrait) - 2 * margin_in - 0.3
+    last = last_col or ws.max_column
+    content = content_inches or (
+        sum(column_inches(ws, c) for c in range(1, last + 1)) + extra_inches
+    )
+    scale = int(max(10, min(100, printable / max(content, 0.1) * 100)))
+    ws.page_setup.scale = scale
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    return scale
+
+
+def fit_wrapped_rows(
+    ws: Worksheet, min_row: int = 1, max_row: int | None = None, line_pt: float = 16.0
+) -> None:
+    """Give rows holding wrapped text the height their lines need.
+
+    Neither Excel (for a file it did not save) nor LibreOffice's PDF export grows a row for
+    wrapped text by itself; without this, long Thai names overprint the next row.
+    """
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row or ws.max_row):
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+            chars = max(width * 1.05 - 1, 1)
+            need = sum(
+                max(1, math.ceil(display_width(part) / chars)) for part in cell.value.split("\n")
+            )
+            lines = max(lines, need)
+        if lines > 1 and row:
+            current = ws.row_dimensions[row[0].row].height or 15
+            ws.row_dimensions[row[0].row].height = max(current, lines * line_pt + 2)

@@ -1,0 +1,455 @@
+"""What the quarterly summary sheet and the OPDC card show, as plain pandas frames.
+
+Pure pandas on purpose: the headless rebuild (openpyxl, :mod:`sso_app.rebuild`) and the
+in-Excel rebuild (xlwings, ``sso_app.live``) both lay out exactly these frames, so the two
+buttons can never disagree. Every number comes from the engine (:mod:`sso_kpi`); this module
+only selects, renames, rounds for display and decides where each table goes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from sso_kpi.errors import SsoError
+from sso_kpi.evaluation import Evaluation, red_and_missing
+from sso_kpi.opdc import Scorecard
+from sso_kpi.periods import YEAR_KINDS, YearKind, cumulative_label, quarter_label, to_buddhist
+from sso_kpi.rollup import disbursement, with_total
+from sso_kpi.scoring import BAND_TH, BANDS, GREEN, GREY, RED, YELLOW, BandRule
+from sso_kpi.values import round_half_up
+
+from . import layout
+
+TOTAL_LABEL = "รวม"
+
+# --------------------------------------------------------------------------------------------
+# Settings (tbl_settings)
+# --------------------------------------------------------------------------------------------
+
+_HEX = re.compile(r"^#?[0-9A-Fa-f]{6}$")
+_DEFAULTS = {s.key: s.default for s in layout.SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The typed values of ``tbl_settings`` (defaults: :data:`layout.SETTINGS`)."""
+
+    schema_version: str = str(_DEFAULTS["schema_version"])
+    unit: str = str(_DEFAULTS["unit"])
+    year_be: int = int(_DEFAULTS["year_be"])  # type: ignore[arg-type]
+    year_kind: YearKind = _DEFAULTS["year_kind"]  # type: ignore[assignment]
+    quarter: int = int(_DEFAULTS["quarter"])  # type: ignore[arg-type]
+    green_at: float = float(_DEFAULTS["green_at"])  # type: ignore[arg-type]
+    yellow_at: float = float(_DEFAULTS["yellow_at"])  # type: ignore[arg-type]
+    cap: float | None = None
+    colour_green: str = str(_DEFAULTS["colour_green"])
+    colour_yellow: str = str(_DEFAULTS["colour_yellow"])
+    colour_red: str = str(_DEFAULTS["colour_red"])
+    colour_grey: str = str(_DEFAULTS["colour_grey"])
+
+    @property
+    def colours(self) -> dict[str, str]:
+        """Band code → fill colour (RGB hex, no #)."""
+        return {
+            GREEN: self.colour_green,
+            YELLOW: self.colour_yellow,
+            RED: self.colour_red,
+            GREY: self.colour_grey,
+        }
+
+    @property
+    def rule(self) -> BandRule:
+        return BandRule(
+            green_at=self.green_at,
+            yellow_at=self.yellow_at,
+            colours=tuple(self.colours.items()),
+        )
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _number(key: str, value: object) -> float:
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        number = math.nan
+    if math.isnan(number):
+        raise _bad_setting(key, value, "ต้องเป็นตัวเลข", "must be a number")
+    return number
+
+
+def _bad_setting(key: str, value: object, th: str, en: str) -> SsoError:
+    label = next((s.label_th for s in layout.SETTINGS if s.key == key), key)
+    return SsoError(
+        f"ค่าตั้งค่า {key} ({label}) = {value!r}: {th}",
+        f"setting {key} = {value!r}: {en}",
+        where=f"{layout.SHEET_SETTINGS} / {layout.TABLE_SETTINGS}",
+    )
+
+
+def _setting_value(key: str, value: object) -> object:
+    """One typed setting, checked; blank means the default (cap: no cap)."""
+    if key == "cap":
+        if _blank(value):
+            return None
+        cap = _number(key, value)
+        if cap < 100:
+            raise _bad_setting(key, value, "เพดานต้องไม่ต่ำกว่า 100", "a cap must be at least 100")
+        return cap
+    if _blank(value):
+        return _DEFAULTS[key] if key not in ("unit", "schema_version") else ""
+    if key in ("unit", "schema_version"):
+        text = str(value).strip()
+        return text[:-2] if key == "schema_version" and text.endswith(".0") else text
+    if key == "year_be":
+        year = int(_number(key, value))
+        return to_buddhist(year) if year < 2400 else year  # 2021 typed: read as พ.ศ. 2564
+    if key == "year_kind":
+        kind = str(value).strip().lower()
+        if kind not in YEAR_KINDS:
+            raise _bad_setting(key, value, "ต้องเป็น calendar หรือ fiscal", "use calendar or fiscal")
+        return kind
+    if key == "quarter":
+        q = _number(key, value)
+        if q not in (1, 2, 3, 4):
+            raise _bad_setting(key, value, "ไตรมาสต้องเป็น 1-4", "quarter must be 1-4")
+        return int(q)
+    if key in ("green_at", "yellow_at"):
+        return _number(key, value)
+    if key.startswith("colour_"):
+        # Excel turns a colour typed as digits (920050) into a number: read it back as hex.
+        number = isinstance(value, int | float) and float(value).is_integer()
+        text = f"{int(value):06d}" if number else str(value).strip()  # type: ignore[arg-type]
+        if not _HEX.match(text):
+            raise _bad_setting(
+                key, value, "สีต้องเป็นรหัส RGB 6 หลัก เช่น 92D050", "use a 6-digit RGB hex like 92D050"
+            )
+        return text.lstrip("#").upper()
+    return value
+
+
+def settings_from_rows(rows: Sequence[Sequence[object]]) -> Settings:
+    """Settings from ``tbl_settings`` rows ``[key, value, ...]``; other rows (a header) ignored.
+
+    Why checked here: a planner types these cells; a quarter of 5 or a colour of "green" must
+    be refused with a message naming the setting, not crash the rebuild half-way.
+    """
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, object] = {}
+    for row in rows:
+        if not row:
+            continue
+        key = str(row[0]).strip()
+        if key in known and key not in values:
+            values[key] = _setting_value(key, row[1] if len(row) > 1 else None)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.yellow_at > settings.green_at:
+        raise _bad_setting(
+            "yellow_at",
+            settings.yellow_at,
+            "เกณฑ์สีเหลืองต้องไม่สูงกว่าเกณฑ์สีเขียว",
+            "the yellow threshold must not be above the green one",
+        )
+    return settings
+
+
+def settings_rows(settings: Settings | None = None) -> list[list[object]]:
+    """``[key, value, description]`` rows for ``tbl_settings``, in :data:`layout.SETTINGS` order."""
+    settings = settings or Settings()
+    return [
+        [s.key, getattr(settings, s.key), f"{s.label_th} / {s.label_en}"] for s in layout.SETTINGS
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# The summary sheet
+# --------------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = (
+    "evaluated",
+    "green",
+    "yellow",
+    "red",
+    "green_pct",
+    "yellow_pct",
+    "red_pct",
+)
+PROJECT_COLUMNS = (
+    "project_id",
+    "strategy",
+    "substrategy",
+    "project_number",
+    "project_name",
+    "unit",
+    "average_pct",
+    "band",
+    "band_th",
+    "n_due",
+    "n_not_reported",
+)
+ATTENTION_COLUMNS = (  # same first six columns as PROJECT_COLUMNS: they line up on the sheet
+    "project_id",
+    "strategy",
+    "substrategy",
+    "project_number",
+    "project_name",
+    "unit",
+    "average_pct",
+    "band_th",
+    "reason",
+)
+DISBURSEMENT_COLUMNS = ("category", "plan", "spent", "pct")
+
+LABELS_TH: dict[str, str] = {
+    "strategy": "ยุทธศาสตร์",
+    "fund": "กองทุน",
+    "evaluated": "จำนวนที่ประเมิน",
+    "green": "เขียว",
+    "yellow": "เหลือง",
+    "red": "แดง",
+    "green_pct": "เขียว (ร้อยละ)",
+    "yellow_pct": "เหลือง (ร้อยละ)",
+    "red_pct": "แดง (ร้อยละ)",
+    "project_id": "รหัสโครงการ",
+    "substrategy": "กลยุทธ์",
+    "project_number": "โครงการที่",
+    "project_name": "ชื่องาน/โครงการ",
+    "unit": "หน่วยงาน",
+    "average_pct": "ค่าเฉลี่ยผลสำเร็จ (ร้อยละ)",
+    "band": "แถบสี (รหัส)",
+    "band_th": "แถบสี",
+    "n_due": "ตัวชี้วัดที่ถึงกำหนด",
+    "n_not_reported": "ยังไม่รายงาน",
+    "reason": "เหตุผล",
+    "category": "หมวดงบประมาณ",
+    "plan": "แผน (บาท)",
+    "spent": "ผลการเบิกจ่าย (บาท)",
+    "pct": "ร้อยละการเบิกจ่าย",
+}
+
+PCT_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"
+MONEY_FORMAT = "#,##0.00"
+NUMBER_FORMATS: dict[str, dict[str, str]] = {
+    layout.TABLE_SUMMARY: {
+        **{c: COUNT_FORMAT for c in ("evaluated", "green", "yellow", "red")},
+        **{c: PCT_FORMAT for c in ("green_pct", "yellow_pct", "red_pct")},
+    },
+    layout.TABLE_PROJECTS: {"average_pct": PCT_FORMAT, "n_due": COUNT_FORMAT},
+    layout.TABLE_ATTENTION: {"average_pct": PCT_FORMAT},
+    layout.TABLE_DISBURSEMENT: {"plan": MONEY_FORMAT, "spent": MONEY_FORMAT, "pct": PCT_FORMAT},
+}
+NUMBER_FORMATS[layout.TABLE_FUNDS] = NUMBER_FORMATS[layout.TABLE_SUMMARY]
+
+HEADINGS = {
+    layout.TABLE_SUMMARY: "1. สรุปผลตามประเด็นยุทธศาสตร์ / by strategy",
+    layout.TABLE_FUNDS: "2. สรุปผลตามกองทุน / by fund",
+    layout.TABLE_ATTENTION: "3. งาน/โครงการที่ต้องติดตาม (สีแดง หรือยังไม่รายงานผล) / to follow up",
+    layout.TABLE_DISBURSEMENT: "4. ผลการเบิกจ่ายงบประมาณ / budget disbursement",
+    layout.TABLE_PROJECTS: "5. ผลรายงาน/โครงการ / every project",
+}
+# Columns holding band codes, coloured by conditional formatting.
+BAND_CODE_COLUMNS = {layout.TABLE_PROJECTS: ("band",)}
+
+TITLE_ROW = 1
+FIRST_BLOCK_ROW = 6  # title lines in rows 1-4, a blank row
+GAP_ROWS = 2
+CHART_ROWS = 16  # rows the band chart covers (~8 cm at the default row height)
+CHART_GAP_COLS = 1
+
+
+@dataclass(frozen=True)
+class SummaryFrames:
+    """Everything the summary sheet shows, and where.
+
+    ``anchors[name] = (row, col)`` is the top-left of a block: its heading line at ``row``,
+    the Thai label row at ``row + 1``, the table header at ``row + 2``, data below (1-based,
+    as Excel counts). ``chart_anchor`` is the top-left cell of the band chart, right of
+    ``tbl_summary``.
+    """
+
+    quarter: int
+    title_lines: list[str]
+    tables: dict[str, pd.DataFrame]
+    headings: dict[str, str]
+    labels_th: dict[str, dict[str, str]]
+    number_formats: dict[str, dict[str, str]]
+    band_columns: dict[str, tuple[str, ...]]
+    anchors: dict[str, tuple[int, int]]
+    chart_anchor: tuple[int, int]
+    colours: dict[str, str] = field(default_factory=dict)
+
+    def header_row(self, name: str) -> int:
+        return self.anchors[name][0] + 2
+
+    def last_row(self, name: str) -> int:
+        """Last row of the table (at least one data row, as Excel tables need)."""
+        return self.header_row(name) + max(len(self.tables[name]), 1)
+
+
+def title_lines(settings: Settings, quarter: int) -> list[str]:
+    """The sheet's heading: office, unit, quarter with its months in พ.ศ., cumulative span."""
+    unit = f" {settings.unit}" if settings.unit else ""
+    year_word = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
+    return [
+        f"สรุปผลการดำเนินงานตามแผนปฏิบัติราชการ{unit}",
+        f"{year_word} พ.ศ. {settings.year_be} "
+        f"{quarter_label(quarter, settings.year_kind, settings.year_be)}",
+        f"ผลสะสม / cumulative: {cumulative_label(quarter, settings.year_kind, settings.year_be)}",
+        f"Quarterly summary, Q{quarter} {settings.year_be - 543} "
+        f"({'fiscal' if settings.year_kind == 'fiscal' else 'calendar'} year)",
+    ]
+
+
+def _rounded(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in columns:
+        out[column] = round_half_up(out[column].to_numpy("float64", na_value=np.nan), 2)
+    return out
+
+
+def band_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """An engine band summary with its total row, as shown: counts as ints, % at 2 decimals."""
+    key = summary.columns[0]
+    table = with_total(summary, TOTAL_LABEL)[[key, *SUMMARY_COLUMNS]]
+    table[key] = table[key].astype(object)
+    for column in ("evaluated", "green", "yellow", "red"):
+        table[column] = table[column].astype("int64")
+    return _rounded(table, ("green_pct", "yellow_pct", "red_pct")).reset_index(drop=True)
+
+
+def project_table(ev: Evaluation) -> pd.DataFrame:
+    projects = ev.projects.copy()
+    projects["band_th"] = projects["band"].map(BAND_TH).astype(object)
+    table = projects[list(PROJECT_COLUMNS)].astype({"project_id": object, "band": object})
+    return _rounded(table, ("average_pct",)).reset_index(drop=True)
+
+
+def attention_table(ev: Evaluation) -> pd.DataFrame:
+    listed = red_and_missing(ev)
+    listed["band_th"] = listed["band"].map(BAND_TH).astype(object)
+    table = listed[list(ATTENTION_COLUMNS)].astype({"project_id": object, "reason": object})
+    return _rounded(table, ("average_pct",)).reset_index(drop=True)
+
+
+def disbursement_table(budget: pd.DataFrame) -> pd.DataFrame:
+    """Plan vs spend per category and a total row; the per cents come from the engine."""
+    rows = budget[["category", "plan", "spent"]].copy()
+    rows["category"] = rows["category"].astype(object)
+    for column in ("plan", "spent"):
+        rows[column] = pd.to_numeric(rows[column], errors="coerce").astype("float64")
+    total = pd.DataFrame(
+        [{"category": TOTAL_LABEL, "plan": rows["plan"].sum(), "spent": rows["spent"].sum()}]
+    )
+    table = disbursement(pd.concat([rows, total], ignore_index=True))
+    table["category"] = table["category"].astype(object)
+    return _rounded(table, ("pct",))[list(DISBURSEMENT_COLUMNS)]
+
+
+BLOCK_ORDER = (
+    layout.TABLE_SUMMARY,
+    layout.TABLE_FUNDS,
+    layout.TABLE_ATTENTION,
+    layout.TABLE_DISBURSEMENT,
+    layout.TABLE_PROJECTS,
+)
+
+
+def block_anchors(
+    tables: Mapping[str, pd.DataFrame],
+) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """Stack the blocks in :data:`BLOCK_ORDER` down column A, gaps between; chart beside the
+    first. The block after ``tbl_summary`` starts below the chart too, so nothing overlaps."""
+    anchors: dict[str, tuple[int, int]] = {}
+    row = FIRST_BLOCK_ROW
+    chart = (FIRST_BLOCK_ROW, len(tables[layout.TABLE_SUMMARY].columns) + 1 + CHART_GAP_COLS)
+    for name in BLOCK_ORDER:
+        anchors[name] = (row, 1)
+        end = row + 2 + max(len(tables[name]), 1)  # heading, labels, header, data rows
+        if name == layout.TABLE_SUMMARY:
+            end = max(end, chart[0] + CHART_ROWS)
+        row = end + 1 + GAP_ROWS
+    return anchors, chart
+
+
+def summary_frames(ev: Evaluation, budget: pd.DataFrame, settings: Settings) -> SummaryFrames:
+    """The summary sheet of one evaluation: title lines, tables and their anchors."""
+    tables = {
+        layout.TABLE_SUMMARY: band_table(ev.summary),
+        layout.TABLE_FUNDS: band_table(ev.summary_by_fund),
+        layout.TABLE_ATTENTION: attention_table(ev),
+        layout.TABLE_DISBURSEMENT: disbursement_table(budget),
+        layout.TABLE_PROJECTS: project_table(ev),
+    }
+    anchors, chart = block_anchors(tables)
+    labels = {name: {c: LABELS_TH.get(c, c) for c in t.columns} for name, t in tables.items()}
+    return SummaryFrames(
+        quarter=ev.quarter,
+        title_lines=title_lines(settings, ev.quarter),
+        tables=tables,
+        headings=dict(HEADINGS),
+        labels_th=labels,
+        number_formats={k: dict(v) for k, v in NUMBER_FORMATS.items()},
+        band_columns=dict(BAND_CODE_COLUMNS),
+        anchors=anchors,
+        chart_anchor=chart,
+        colours=settings.colours,
+    )
+
+
+def band_counts(ev: Evaluation) -> dict[str, int]:
+    """Projects per band (grey = not evaluated), for reports."""
+    counts = ev.projects["band"].value_counts()
+    return {b: int(counts.get(b, 0)) for b in BANDS}
+
+
+# --------------------------------------------------------------------------------------------
+# The OPDC card
+# --------------------------------------------------------------------------------------------
+
+OPDC_COMPONENTS = ("Performance Base", "Potential Base")  # the card's box when none is typed
+
+
+@dataclass(frozen=True)
+class ScorecardFrames:
+    """The card's values: per indicator, per component (the header box) and the total."""
+
+    kpis: pd.DataFrame  # kpi_number, status, score, weighted (2 decimals)
+    components: pd.DataFrame  # component, weight, weighted (2 decimals)
+    total: float
+    level: str
+    level_en: str
+
+
+def scorecard_frames(card: Scorecard) -> ScorecardFrames:
+    kpis = card.kpis[["component", "kpi_number", "weight", "status", "score", "weighted"]]
+    components = card.components[["component", "weight", "weighted"]]
+    return ScorecardFrames(
+        kpis=_rounded(kpis.astype({"status": object}), ("score", "weighted")),
+        components=_rounded(components, ("weighted",)),
+        total=float(round_half_up(np.array([card.total]), 2)[0]),
+        level=card.level,
+        level_en=card.level_en,
+    )
+
+
+def card_components(components: Sequence[object]) -> list[str]:
+    """Component names for the card's header box, in first-seen order; the seed's two if none."""
+    seen: list[str] = []
+    for c in components:
+        text = "" if _blank(c) else str(c).strip()
+        if text and text not in seen:
+            seen.append(text)
+    return seen or list(OPDC_COMPONENTS)
