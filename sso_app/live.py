@@ -1,0 +1,179 @@
+"""The ribbon button's rebuild, inside Excel: สร้างสรุปรายไตรมาส → RunPython → here.
+
+``RibbonMyAddin.RunMain`` (the Excel-made VBA xlwings ships) runs ``import SSO_Plan;
+SSO_Plan.main()``; ``workbook/SSO_Plan.py`` calls :func:`main`. It reads the open book's
+tables through xlwings, then uses exactly the code of the headless ``sso-kpi rebuild``
+(:func:`sso_app.rebuild.book_data`, :func:`sso_app.summary.summary_frames`), so Excel and the
+command print the same numbers. Only the summary sheet is rewritten; on the entry sheet the
+computed block's array formulas are re-entered to cover rows added in Excel since the last
+import (a legacy array formula cannot grow by itself). Typed cells are never written.
+
+Needs Excel (Windows or macOS) to run; the tests drive it with a stand-in for xlwings' Book.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from sso_kpi.errors import SsoError
+from sso_kpi.scoring import GREEN, RED, YELLOW
+
+from . import layout
+from .build import computed_letters, kpi_formulas
+from .readers import TableCells
+from .rebuild import REQUIRED_TABLES, book_data, evaluation_of
+from .safe_io import text_safe_for_sheet
+from .summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
+
+CHART_SIZE = (460, 260)  # points: about the size of the headless chart
+
+
+def main() -> None:
+    """Entry point of the ribbon button (through ``SSO_Plan.main``)."""
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    try:
+        message = str(rebuild_open_book(book))
+    except SsoError as err:
+        message = str(err)
+    book.app.alert(message, title="SSO KPI")
+
+
+@dataclass(frozen=True)
+class LiveReport:
+    quarter: int
+    evaluated: int
+    bands: dict[str, int]
+    errors: int
+
+    def __str__(self) -> str:
+        b = self.bands
+        text = (
+            f"สร้างสรุปรายไตรมาสแล้ว ไตรมาส {self.quarter} / summary rebuilt, Q{self.quarter}: "
+            f"ประเมิน {self.evaluated} งาน/โครงการ — เขียว {b.get(GREEN, 0)}, "
+            f"เหลือง {b.get(YELLOW, 0)}, แดง {b.get(RED, 0)}"
+        )
+        if self.errors:
+            text += (
+                f"\nข้อผิดพลาด {self.errors} รายการ (ไม่นำมาคำนวณ) ดูด้วย sso-kpi score / "
+                f"{self.errors} input errors left out; list them with sso-kpi score"
+            )
+        return text
+
+
+def table_cells(book: object, name: str) -> TableCells:
+    """An Excel table of the open book as :class:`TableCells` (blank cells are None)."""
+    for sheet in book.sheets:
+        if name in [t.name for t in sheet.tables]:
+            table = sheet.tables[name]
+            header = table.header_row_range.value
+            header = header if isinstance(header, list) else [header]
+            body = table.data_body_range
+            rows = body.options(ndim=2).value if body is not None else []
+            first = body if body is not None else table.header_row_range.offset(1, 0)
+            return TableCells(sheet.name, [str(h) for h in header], rows, first.row, first.column)
+    raise SsoError(
+        f"ไม่พบตาราง {name}: สมุดงานนี้ไม่ใช่แบบฟอร์ม SSO_Plan",
+        f"table {name} not found: this is not an SSO_Plan workbook",
+        where=book.name,
+    )
+
+
+def rebuild_open_book(book: object, quarter: int | None = None) -> LiveReport:
+    tables = {name: table_cells(book, name) for name in REQUIRED_TABLES}
+    data = book_data(book.name, tables)
+    ev = evaluation_of(data, quarter)
+    frames = summary_frames(ev, data.budget, data.settings)
+    app = book.app
+    app.screen_updating = False
+    try:
+        refit_computed_block(book.sheets[layout.SHEET_ENTRY], tables[layout.TABLE_KPI])
+        write_summary(book, frames)
+    finally:
+        app.screen_updating = True
+    projects = ev.projects
+    return LiveReport(ev.quarter, int(projects["evaluated"].sum()), band_counts(ev),
+                      len(data.kpis.errors) + len(data.issues))  # fmt: skip
+
+
+def refit_computed_block(sheet: object, kpi: TableCells) -> None:
+    """Re-enter each computed column's one array formula over the table's current rows."""
+    first = kpi.first_row
+    last = first + max(len(kpi.rows), 1) - 1
+    letters = computed_letters()
+    block = [letters[n] for n in layout.KPI_COMPUTED_COLUMNS]
+    bottom = max(last, sheet.used_range.last_cell.row)
+    sheet.range(f"{block[0]}{first}:{block[-1]}{bottom}").clear_contents()
+    for name, formula in kpi_formulas(first, last).items():
+        sheet.range(f"{letters[name]}{first}:{letters[name]}{last}").formula_array = formula
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    return text_safe_for_sheet(value) if isinstance(value, str) else value
+
+
+def _rows(frame: object) -> list[list[object]]:
+    return [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def write_summary(book: object, frames: SummaryFrames) -> object:
+    """A fresh summary sheet in place of the old one: no stale rows, tables or chart remain."""
+    old = book.sheets[layout.SHEET_SUMMARY]
+    sheet = book.sheets.add(after=old)
+    old.delete()
+    sheet.name = layout.SHEET_SUMMARY
+    for i, line in enumerate(frames.title_lines):
+        sheet.range((1 + i, 1)).value = _cell(line)
+    refs = {}
+    for name in BLOCK_ORDER:
+        row, col = frames.anchors[name]
+        table = frames.tables[name]
+        columns = list(table.columns)
+        sheet.range((row, col)).value = _cell(frames.headings[name])
+        sheet.range((row + 1, col)).value = [_cell(frames.labels_th[name][c]) for c in columns]
+        values = [columns, *(_rows(table) or [[None] * len(columns)])]
+        target = sheet.range((row + 2, col)).resize(len(values), len(columns))
+        target.value = values
+        sheet.tables.add(source=target, name=name)
+        for column, fmt in frames.number_formats.get(name, {}).items():
+            j = col + columns.index(column)
+            sheet.range((row + 3, j), (row + 1 + len(values), j)).number_format = fmt
+        colour_bands(sheet, frames, name, row + 3, col)
+        refs[name] = (row + 2, col, len(values))
+    add_chart(sheet, frames, *refs[layout.TABLE_SUMMARY])
+    sheet.autofit()
+    return sheet
+
+
+def colour_bands(sheet: object, frames: SummaryFrames, name: str, first: int, col: int) -> None:
+    """Fill band cells with the settings' colours (a macro may format; a UDF may not)."""
+    table = frames.tables[name]
+    for column in frames.band_columns.get(name, ()):
+        j = col + list(table.columns).index(column)
+        for i, code in enumerate(table[column]):
+            if code in frames.colours:
+                sheet.range((first + i, j)).color = f"#{frames.colours[code]}"
+
+
+def add_chart(sheet: object, frames: SummaryFrames, header: int, col: int, n: int) -> None:
+    """Stacked bars of green/yellow/red per strategy, the total row left out."""
+    columns: Sequence[str] = list(frames.tables[layout.TABLE_SUMMARY].columns)
+    green = col + columns.index(GREEN)
+    last = header + n - 2  # header + data rows, without the total row
+    anchor = sheet.range(frames.chart_anchor)
+    chart = sheet.charts.add(anchor.left, anchor.top, *CHART_SIZE)
+    cats, bars = get_column_letter(col), (get_column_letter(green), get_column_letter(green + 2))
+    # Excel's Range takes a multi-area address: categories beside the three band columns.
+    chart.set_source_data(
+        sheet.range(f"{cats}{header}:{cats}{last},{bars[0]}{header}:{bars[1]}{last}")
+    )
+    chart.chart_type = "bar_stacked"

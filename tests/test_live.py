@@ -1,0 +1,132 @@
+"""The ribbon button's rebuild (sso_app.live), run against a stand-in for xlwings.
+
+What it proves: the in-Excel path reads the open book's tables, gets the SAME summary as the
+headless `sso-kpi rebuild`, refits the computed block to rows added in Excel, colours bands,
+charts the strategies without the total row, and reports refusals in a message box. What it
+cannot prove (no Excel here): that Excel draws it; see README "Checking in Excel".
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+from sso_app import layout, live
+from sso_app.build import computed_letters
+from sso_app.rebuild import read_book, rebuild
+from sso_app.summary import summary_frames
+from sso_kpi.scoring import GREEN
+
+from .fake_xlwings import FakeBook
+
+SHIPPED = Path(__file__).resolve().parents[1] / "workbook" / layout.BOOK_NAME
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / layout.BOOK_NAME
+    shutil.copy(SHIPPED, path)
+    return path, FakeBook(openpyxl.load_workbook(path, keep_vba=True), path.name)
+
+
+def table_frame(ws, name: str) -> pd.DataFrame:
+    c1, r1, c2, r2 = range_boundaries(ws.tables[name].ref)
+    rows = [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_live_summary_equals_the_headless_one(book):
+    path, fake = book
+    report = live.rebuild_open_book(fake)
+    ws = fake.wb[layout.SHEET_SUMMARY]
+    headless_copy = path.with_name("headless.xlsm")
+    shutil.copy(path, headless_copy)
+    rebuild(headless_copy)
+    expected = openpyxl.load_workbook(headless_copy)[layout.SHEET_SUMMARY]
+    for name in (layout.TABLE_SUMMARY, layout.TABLE_PROJECTS, layout.TABLE_ATTENTION,
+                 layout.TABLE_DISBURSEMENT, layout.TABLE_FUNDS):  # fmt: skip
+        assert ws.tables[name].ref == expected.tables[name].ref, name
+        got, want = table_frame(ws, name), table_frame(expected, name)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert report.evaluated == table_frame(ws, layout.TABLE_SUMMARY)["evaluated"].iloc[-1]
+    assert fake.wb.sheetnames.index(layout.SHEET_SUMMARY) == openpyxl.load_workbook(
+        headless_copy).sheetnames.index(layout.SHEET_SUMMARY)  # fmt: skip
+
+
+def test_band_cells_are_filled_and_the_chart_leaves_out_the_total(book):
+    path, fake = book
+    live.rebuild_open_book(fake)
+    sheet = fake.sheets[layout.SHEET_SUMMARY]
+    frames = summary_frames(*_ev_budget_settings(path))
+    projects = frames.tables[layout.TABLE_PROJECTS]
+    row, col = frames.anchors[layout.TABLE_PROJECTS]
+    j = col + list(projects.columns).index("band")
+    green_rows = [row + 3 + i for i, b in enumerate(projects["band"]) if b == GREEN]
+    assert green_rows and all(
+        sheet.colours[(r, j)] == f"#{frames.colours[GREEN]}" for r in green_rows
+    )
+    (chart,) = sheet.charts
+    assert chart.chart_type == "bar_stacked"
+    areas = chart.source.areas
+    summary = frames.tables[layout.TABLE_SUMMARY]
+    header = frames.header_row(layout.TABLE_SUMMARY)
+    assert [a[1] for a in areas] == [header, header]  # from the header row
+    assert [a[3] for a in areas] == [header + len(summary) - 1] * 2  # total row left out
+    assert areas[1][2] - areas[1][0] == 2  # green, yellow, red
+
+
+def _ev_budget_settings(path):
+    from sso_app.rebuild import evaluation_of
+
+    data = read_book(path)
+    return evaluation_of(data), data.budget, data.settings
+
+
+def test_rows_added_in_excel_get_the_computed_block(book):
+    _, fake = book
+    ws = fake.wb[layout.SHEET_ENTRY]
+    table = ws.tables[layout.TABLE_KPI]
+    c1, r1, c2, r2 = range_boundaries(table.ref)
+    for c in range(c1, c2 + 1):  # a planner types one more indicator under the table
+        ws.cell(r2 + 1, c).value = ws.cell(r2, c).value
+    ws.cell(r2 + 1, c1 + list(layout.KPI_TABLE_COLUMNS).index("kpi_number")).value = "99"
+    table.ref = f"{ws.cell(r1, c1).coordinate}:{ws.cell(r2 + 1, c2).coordinate}"
+    live.rebuild_open_book(fake)
+    letter = computed_letters()["achievement"]
+    formula = ws[f"{letter}{r1 + 1}"].value
+    assert isinstance(formula, ArrayFormula)
+    assert formula.ref == f"{letter}{r1 + 1}:{letter}{r2 + 1}"
+    assert f"${r2 + 1}" in formula.text and formula.text.startswith("=SSO_ACHIEVEMENT(")
+
+
+def test_main_shows_refusals_in_a_message_box(book, monkeypatch):
+    _, fake = book
+    del fake.wb[layout.SHEET_OPDC].tables[layout.TABLE_OPDC]
+    import xlwings
+
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake))
+    live.main()
+    ((title, message),) = fake.app.alerts
+    assert title == "SSO KPI" and "tbl_opdc" in message and "ไม่พบตาราง" in message
+    assert fake.app.screen_updating
+
+
+def test_main_reports_the_rebuild(book, monkeypatch):
+    _, fake = book
+    import xlwings
+
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake))
+    live.main()
+    ((_, message),) = fake.app.alerts
+    assert "summary rebuilt" in message and "เขียว" in message
+
+
+def test_the_shim_beside_the_book_calls_live():
+    text = (SHIPPED.parent / "SSO_Plan.py").read_text(encoding="utf-8")
+    assert "from sso_app.live import main" in text
