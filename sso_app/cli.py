@@ -56,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", type=Path, required=True)
     c.add_argument("--quarter", "-q", type=_quarter)
 
+    rs = sub.add_parser("restore", help="put BOOK's backup (<name>.backup.xlsm) back in place")
+    rs.add_argument("book", type=Path)
+
     rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
     rp.add_argument("book", type=Path)
     rp.add_argument("-o", "--output", type=Path, required=True)
@@ -95,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
             report = consolidate(args.inputs, args.output, args.quarter)
             print(report)
+        elif args.command == "restore":
+            from .safe_io import restore_backup
+
+            restored = restore_backup(args.book)
+            print(f"คืนไฟล์สำรองแล้ว / backup restored: {restored}")
         elif args.command == "report":
             from .report import write_report
 
