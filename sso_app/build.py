@@ -52,7 +52,6 @@ from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, BANDS
 
 from . import layout, template
 from .rebuild import (
-    COMPUTED_FILL,
     TITLE_FONT,
     _activate,
     _print_setup,
@@ -65,10 +64,12 @@ from .rebuild import (
 )
 from .safe_io import atomic_write, set_text_cell
 from .sheets import (
+    COMPUTED_FILL,
     LABEL_FONT,
     add_band_formatting,
     autosize,
     fit_wrapped_rows,
+    write_computed_headers,
     write_frame_table,
 )
 from .summary import (
@@ -362,15 +363,13 @@ def fit_kpi_block(ws: Worksheet, settings: Settings) -> None:
     ):
         for cell in row:
             cell.value = None
-    for i, name in enumerate(layout.KPI_COMPUTED_COLUMNS):
-        label = ws.cell(row=layout.ENTRY_LABEL_ROW, column=col0 + i)
-        set_text_cell(label, COMPUTED_LABELS_TH[name])
-        label.font = LABEL_FONT
-        label.alignment = Alignment(wrap_text=True, vertical="center")
-        header = ws.cell(row=layout.ENTRY_HEADER_ROW, column=col0 + i)
-        set_text_cell(header, name)
-        header.font = Font(bold=True)
-        header.fill = COMPUTED_FILL
+    write_computed_headers(
+        ws,
+        label_row=layout.ENTRY_LABEL_ROW,
+        header_row=layout.ENTRY_HEADER_ROW,
+        first_col=col0,
+        labels_th={n: COMPUTED_LABELS_TH[n] for n in layout.KPI_COMPUTED_COLUMNS},
+    )
     for name, formula in kpi_formulas(first, last).items():
         letter = letters[name]
         ws[f"{letter}{first}"] = ArrayFormula(f"{letter}{first}:{letter}{last}", formula)
@@ -727,11 +726,13 @@ def reproducible_copy(src: Path, dst: Path) -> None:
     """Copy the package with fixed member dates and the fixed modified time openpyxl overrides.
 
     openpyxl stamps ``dcterms:modified`` with the clock on every save and zip members with the
-    current time; both would make each build differ.
+    current time, and copies the kept VBA members in ``set`` order (which changes with each
+    process's string hashing); each would make builds differ, so all three are fixed here.
     """
     stamp = BUILD_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
+        for info in sorted(zin.infolist(), key=lambda i: (i.filename != "[Content_Types].xml",
+                                                          i.filename)):  # fmt: skip
             data = zin.read(info)
             if info.filename == "docProps/core.xml":
                 data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)

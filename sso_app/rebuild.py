@@ -40,13 +40,13 @@ from .readers import TableCells, calamine_table, open_calamine
 from .safe_io import atomic_write, check_workbook_file, lock_file_for, set_text_cell
 from .sheets import (
     CHART_WIDTH_CM,
-    LABEL_FONT,
     add_band_formatting,
     add_bands_chart,
     autosize,
     column_inches,
     fit_wrapped_rows,
     print_to_width,
+    write_computed_headers,
     write_frame_table,
 )
 from .summary import (
@@ -76,7 +76,6 @@ BOX_FONT = Font(bold=True, size=14)
 THIN = Side(style="thin", color="808080")
 BOX_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOX_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
-COMPUTED_FILL = PatternFill(fill_type="solid", start_color="EDEDED", end_color="EDEDED")
 ENGINE_FONT = Font(italic=True, color="7F7F7F")
 
 
@@ -283,15 +282,13 @@ def write_card(
             cell.value = None
             cell.style = "Normal"
 
-    for i, name in enumerate(layout.OPDC_COMPUTED_COLUMNS):
-        label = ws.cell(row=layout.OPDC_LABEL_ROW, column=col + i)
-        set_text_cell(label, OPDC_COMPUTED_LABELS[name])
-        label.font = LABEL_FONT
-        label.alignment = Alignment(wrap_text=True, vertical="center")
-        header = ws.cell(row=layout.OPDC_HEADER_ROW, column=col + i)
-        set_text_cell(header, name)
-        header.font = Font(bold=True)
-        header.fill = COMPUTED_FILL
+    write_computed_headers(
+        ws,
+        label_row=layout.OPDC_LABEL_ROW,
+        header_row=layout.OPDC_HEADER_ROW,
+        first_col=col,
+        labels_th={n: OPDC_COMPUTED_LABELS[n] for n in layout.OPDC_COMPUTED_COLUMNS},
+    )
 
     def rng(c: str) -> str:
         return f"${c}${first}:${c}${last}"

@@ -65,6 +65,30 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
+COMPUTED_FILL = PatternFill(fill_type="solid", start_color="EDEDED", end_color="EDEDED")
+
+
+def write_computed_headers(
+    ws: Worksheet,
+    *,
+    label_row: int,
+    header_row: int,
+    first_col: int,
+    labels_th: Mapping[str, str],
+) -> None:
+    """Thai label above, English key below, grey fill: the head of a block Python computes
+    (the planner's eye tells typed columns from computed ones by the fill)."""
+    for i, (name, label_th) in enumerate(labels_th.items()):
+        label = ws.cell(row=label_row, column=first_col + i)
+        set_text_cell(label, label_th)
+        label.font = LABEL_FONT
+        label.alignment = Alignment(wrap_text=True, vertical="center")
+        header = ws.cell(row=header_row, column=first_col + i)
+        set_text_cell(header, name)
+        header.font = Font(bold=True)
+        header.fill = COMPUTED_FILL
+
+
 def _write(ws: Worksheet, row: int, col: int, value: object) -> None:
     set_text_cell(ws.cell(row=row, column=col), cell_value(value))
 
