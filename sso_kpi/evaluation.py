@@ -12,13 +12,14 @@ from .rollup import band_summary, quarter_values
 from .scoring import (
     GREY,
     INVALID,
-    NOT_DUE,
     NOT_REPORTED,
     OK,
     RED,
+    STATUSES,
     BandRule,
     achievement,
     band,
+    count_table,
     group_weighted_average,
 )
 
@@ -84,18 +85,21 @@ def evaluate(
     weights = np.where(due, frame["weight"].to_numpy("float64", na_value=np.nan), np.nan)
     averages = group_weighted_average(frame["project_id"].to_numpy(object), pct, weights)
 
-    projects = frame.groupby("project_id", sort=False).first()[list(PROJECT_COLUMNS[1:])]
-    projects = projects.reset_index()
-    projects["average_pct"] = projects["project_id"].map(averages).astype("float64")
+    # A project's details come from its first row;
+    # the budget is the first one typed, as planners often fill it on one row only.
+    first = ~frame["project_id"].duplicated().to_numpy()
+    projects = frame.loc[first, list(PROJECT_COLUMNS)].set_index("project_id")
+    budget = frame.groupby("project_id", sort=False, dropna=False)["budget"].first()
+    projects["budget"] = budget.reindex(projects.index).to_numpy("float64")
+    projects["average_pct"] = averages.reindex(projects.index).to_numpy("float64")
     projects["band"] = band(projects["average_pct"], rule)
     projects["evaluated"] = projects["band"] != GREY
-    per_status = pd.crosstab(frame["project_id"], frame["status"]).reindex(
-        columns=[OK, NOT_REPORTED, NOT_DUE, INVALID], fill_value=0
-    )
-    projects["n_kpis"] = projects["project_id"].map(per_status.sum(axis=1)).astype(int)
-    projects["n_due"] = projects["project_id"].map(per_status[OK] + per_status[NOT_REPORTED])
-    projects["n_not_reported"] = projects["project_id"].map(per_status[NOT_REPORTED])
-    projects["n_invalid"] = projects["project_id"].map(per_status[INVALID])
+    per_status = count_table(frame["project_id"], status, STATUSES).reindex(projects.index)
+    projects["n_kpis"] = per_status.sum(axis=1).to_numpy()
+    projects["n_due"] = (per_status[OK] + per_status[NOT_REPORTED]).to_numpy()
+    projects["n_not_reported"] = per_status[NOT_REPORTED].to_numpy()
+    projects["n_invalid"] = per_status[INVALID].to_numpy()
+    projects = projects.reset_index()
 
     return Evaluation(
         quarter=quarter,

@@ -37,7 +37,7 @@ from .schema import (
     canonical_column,
     default_aggregation,
 )
-from .values import NO_VALUE, normalise_text, parse_numbers
+from .values import NO_VALUE, normalise_text, parse_numbers, type_of
 
 Form = Literal["kpi", "opdc"]
 
@@ -136,8 +136,13 @@ def detect_form(columns: object) -> Form:
 
 def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, pd.Series]:
     rows = pd.Series(np.arange(len(frame)) + source.first_row, index=frame.index)
-    text = frame.apply(normalise_text)
-    keep = (text != "").any(axis=1) if len(frame.columns) else pd.Series(False, index=frame.index)
+    cells = frame.to_numpy(dtype=object)
+    blank = pd.isna(cells) | (cells == "")
+    # A cell of spaces is blank too; only text cells can be, so only they are stripped.
+    text = ~blank & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
+    if text.any():
+        blank[text] = pd.Series(cells[text]).astype(str).str.strip().eq("").to_numpy()
+    keep = pd.Series(~blank.all(axis=1) if cells.shape[1] else False, index=frame.index)
     return frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .periods import months_through
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
-from .scoring import GREEN, GREY, RED, YELLOW, natural_key
+from .scoring import GREEN, GREY, RED, YELLOW, count_table, natural_key
 
 
 def rollup_months(months: object, aggregation: object, through: int = 12) -> np.ndarray:
@@ -98,9 +98,8 @@ def band_summary(projects: pd.DataFrame, by: str = "strategy") -> pd.DataFrame:
 
     Percentages are of the evaluated projects and unrounded; NaN where none was evaluated.
     """
-    counts = pd.crosstab(projects[by].astype(str), projects["band"]).reindex(
-        columns=[GREEN, YELLOW, RED, GREY], fill_value=0
-    )
+    counts = count_table(projects[by].astype(str), projects["band"], [GREEN, YELLOW, RED, GREY])
+    counts.index.name = by
     counts = counts.rename(columns={GREY: "not_evaluated"})
     counts.insert(0, "evaluated", counts[[GREEN, YELLOW, RED]].sum(axis=1))
     evaluated = counts["evaluated"].where(counts["evaluated"] > 0)

@@ -15,6 +15,7 @@ Every function takes whole columns (numpy arrays or pandas Series) and returns w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,15 +137,36 @@ def weighted_average(values: object, weights: object) -> float:
 
 
 def group_weighted_average(keys: object, values: object, weights: object) -> pd.Series:
-    """Weighted average of ``values`` per key (over present pairs), in first-seen key order."""
-    frame = pd.DataFrame({"key": _column(keys, dtype="object"), "v": _column(values)})
-    frame["w"] = _column(weights)
-    present = frame["v"].notna() & frame["w"].notna()
-    frame["wv"] = (frame["v"] * frame["w"]).where(present)
-    frame["w"] = frame["w"].where(present)
-    sums = frame.groupby("key", sort=False)[["wv", "w"]].sum(min_count=1)
+    """Weighted average of ``values`` per key (over present pairs), in first-seen key order.
+
+    >>> group_weighted_average(["P1", "P1", "P2"], [100, 56, np.nan], [50, 50, 20]).to_dict()
+    {'P1': 78.0, 'P2': nan}
+    """
+    codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
+    v, w = _column(values), _column(weights)
+    present = ~np.isnan(v) & ~np.isnan(w) & (codes >= 0)
+    n = len(uniques)
+    weighted = np.bincount(codes[present], weights=(w * v)[present], minlength=n)
+    total = np.bincount(codes[present], weights=w[present], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (sums["wv"] / sums["w"].where(sums["w"] > 0)).astype("float64")
+        average = np.where(total > 0, weighted / total, np.nan)
+    return pd.Series(average, index=pd.Index(uniques, dtype=object))
+
+
+def count_table(keys: object, codes: object, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows per (key, code): keys in first-seen order, one column per code in ``columns``.
+
+    One ``bincount`` over factorized keys; ``pd.crosstab`` would build a Series per key.
+    >>> count_table(["P1", "P2", "P1"], ["ok", "ok", "not_due"], ["ok", "not_due"]).to_dict()
+    {'ok': {'P1': 1, 'P2': 1}, 'not_due': {'P1': 1, 'P2': 0}}
+    """
+    key_codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
+    code_index = pd.Index(list(columns), dtype=object).get_indexer(_column(codes, dtype="object"))
+    known = (code_index >= 0) & (key_codes >= 0)
+    width = len(columns)
+    flat = np.bincount(key_codes[known] * width + code_index[known], minlength=len(uniques) * width)
+    return pd.DataFrame(flat.reshape(len(uniques), width), index=pd.Index(uniques, dtype=object),
+                        columns=list(columns))  # fmt: skip
 
 
 def natural_key(text: object) -> tuple:

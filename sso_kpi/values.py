@@ -68,60 +68,92 @@ class Parsed:
     problems: pd.Series  # object: None, or (message_th, message_en) for an unreadable cell
 
 
+_THAI_DIGIT = re.compile("[๐-๙]")
+type_of = np.frompyfunc(type, 1, 1)  # the type of every cell, in one C-level pass
+
+NOT_A_NUMBER = ("ไม่ใช่ตัวเลข", "not a number")
+NOT_BOOLEAN = ("ค่าจริง/เท็จ ไม่ใช่ตัวเลข", "a TRUE/FALSE value is not a number")
+NOT_DATE = ("วันที่ ไม่ใช่ตัวเลข", "a date is not a number")
+EXCEL_ERROR = ("ค่าผิดพลาดจากสูตร Excel", "an Excel error value, fix the formula")
+TOO_BIG = ("ตัวเลขใหญ่เกินจริง", "number too large to be a KPI value")
+NOT_FINITE = ("ไม่ใช่ตัวเลขจำกัด", "not a finite number")
+
+
 def normalise_text(series: pd.Series) -> pd.Series:
     """Cells as stripped text with Thai digits turned Arabic; missing cells become ''."""
-    text = series.astype(object).where(series.notna(), "")
-    return text.map(str).str.translate(THAI_DIGITS).str.strip()
+    cells = series.to_numpy(dtype=object)
+    text = pd.Series(np.where(pd.isna(cells), "", cells), index=series.index).astype(str)
+    if _THAI_DIGIT.search("".join(text)):  # most columns have none: skip the per-cell pass
+        text = text.str.translate(THAI_DIGITS)
+    return text.str.strip().astype(object)
+
+
+def _kind(t: type) -> str:
+    # bool before int (bool is an int to Python); datetime and Timestamp are dates.
+    if issubclass(t, bool | np.bool_):
+        return "bool"
+    if issubclass(t, dt.date | dt.time):
+        return "date"
+    if issubclass(t, int | float | np.integer | np.floating):
+        return "number"
+    return "text"
+
+
+def cell_kinds(cells: np.ndarray) -> np.ndarray:
+    """'number', 'bool', 'date' or 'text' per cell, deciding once per distinct type."""
+    types = pd.Series(type_of(cells) if len(cells) else [], dtype=object)
+    # A dict lookup per cell: ``types == np.float64`` would make numpy compare the class itself.
+    return types.map({t: _kind(t) for t in set(types)}).to_numpy(object)
+
+
+def _mark(problems: np.ndarray, where: np.ndarray, problem: tuple[str, str]) -> None:
+    # Per bad cell: numpy would broadcast a list of 2-tuples into a 2-D array.
+    for i in np.flatnonzero(where) if where.dtype == bool else where:
+        problems[i] = problem
 
 
 def parse_numbers(series: pd.Series) -> Parsed:
     """Read a column of raw cells as numbers.
 
+    Real numbers (Excel cells, numeric CSV columns) need no parsing and take the fast path;
+    only text cells go through the patterns. Bools and dates are numbers to Python but never
+    a KPI value.
     >>> parse_numbers(pd.Series(["29,669.", "1 ครั้ง", "๒๕", "-", 7, "abc"])).values.tolist()
     [29669.0, 1.0, 25.0, nan, 7.0, nan]
     """
-    raw = series.astype(object)
-    values = pd.Series(np.nan, index=series.index, dtype="float64")
-    problems = pd.Series(None, index=series.index, dtype=object)
+    cells = series.to_numpy(dtype=object)
+    values = np.full(len(cells), np.nan)
+    problems = np.full(len(cells), None, dtype=object)
+    kinds = cell_kinds(cells)
+    number = kinds == "number"
+    values[number] = cells[number].astype("float64")
+    _mark(problems, kinds == "bool", NOT_BOOLEAN)
+    _mark(problems, kinds == "date", NOT_DATE)
 
-    # Real numbers (from Excel cells or numeric CSV columns) need no parsing; bools and dates
-    # are numbers to Python but never a KPI value.
-    is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_))
-    is_date = raw.map(lambda v: isinstance(v, dt.date | dt.time | pd.Timestamp))
-    is_num = raw.map(lambda v: isinstance(v, int | float | np.integer | np.floating)) & ~is_bool
-    values[is_num] = pd.to_numeric(raw[is_num], errors="coerce").astype("float64")
-    problems[is_bool] = [("ค่าจริง/เท็จ ไม่ใช่ตัวเลข", "a TRUE/FALSE value is not a number")] * int(
-        is_bool.sum()
-    )
-    problems[is_date] = [("วันที่ ไม่ใช่ตัวเลข", "a date is not a number")] * int(is_date.sum())
+    is_text = (kinds == "text") & (cells != "")
+    if is_text.any():
+        text = normalise_text(pd.Series(cells[is_text]))
+        empty = text.str.lower().isin(NO_VALUE).to_numpy()
+        excel_error = text.str.match(_EXCEL_ERROR).to_numpy(bool)
+        found = text.str.extract(_NUMBER)["num"].str.replace(",", "", regex=False)
+        number_text = pd.to_numeric(found, errors="coerce").to_numpy("float64")
+        readable = ~np.isnan(number_text) & ~empty & ~excel_error
+        where = np.flatnonzero(is_text)
+        values[where[readable]] = number_text[readable]
+        bad = where[~readable & ~empty & ~excel_error]
+        _mark(problems, bad, NOT_A_NUMBER)
+        _mark(problems, where[excel_error], EXCEL_ERROR)
 
-    is_text = ~(is_num | is_bool | is_date)
-    text = normalise_text(raw[is_text])
-    empty = text.str.lower().isin(NO_VALUE)
-    excel_error = text.str.match(_EXCEL_ERROR)
-    found = text.str.extract(_NUMBER)
-    number = pd.to_numeric(found["num"].str.replace(",", "", regex=False), errors="coerce")
-    readable = number.notna() & ~empty & ~excel_error
-    values[readable[readable].index] = number[readable].astype("float64")
-
-    bad_text = ~readable & ~empty & ~excel_error
-    problems[bad_text[bad_text].index] = [("ไม่ใช่ตัวเลข", "not a number")] * int(bad_text.sum())
-    problems[excel_error[excel_error].index] = [
-        ("ค่าผิดพลาดจากสูตร Excel", "an Excel error value, fix the formula")
-    ] * int(excel_error.sum())
-
-    too_big = values.abs() > MAX_ABS
-    problems[too_big] = [("ตัวเลขใหญ่เกินจริง", "number too large to be a KPI value")] * int(
-        too_big.sum()
-    )
+    with np.errstate(invalid="ignore"):
+        too_big = np.abs(values) > MAX_ABS
     not_finite = np.isinf(values)
-    problems[not_finite] = [("ไม่ใช่ตัวเลขจำกัด", "not a finite number")] * int(not_finite.sum())
+    _mark(problems, too_big & ~not_finite, TOO_BIG)
+    _mark(problems, not_finite, NOT_FINITE)
     values[too_big | not_finite] = np.nan
-    # pandas stores the untouched None cells as NaN; the contract is None for "no problem".
-    problems = pd.Series(
-        [p if isinstance(p, tuple) else None for p in problems], index=series.index, dtype=object
+    return Parsed(
+        values=pd.Series(values, index=series.index, dtype="float64"),
+        problems=pd.Series(problems, index=series.index, dtype=object),
     )
-    return Parsed(values=values, problems=problems)
 
 
 def round_half_up(x: np.ndarray | pd.Series | float, digits: int = 0) -> np.ndarray:
