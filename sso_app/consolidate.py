@@ -372,9 +372,9 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
 def _blank(column: pd.Series) -> bool:
     """Every cell empty, as ``normalise_text`` sees it; calamine's '' is checked first."""
     values = column.to_numpy(object)
-    if (values == "").all():
-        return True
-    return bool((normalise_text(column) == "").all())
+    filled = values[~pd.isna(values) & (values != "")]
+    # The first real value ends the search: most columns have one on their first row.
+    return not any(not isinstance(v, str) or v.strip() for v in filled)
 
 
 def _one_file(imported: Imported, start: int, stop: int, source: Source) -> Imported:

@@ -245,15 +245,19 @@ def autosize(
     minimum: float = 6.0,
     maximum: float = 60.0,
     skip_rows: Collection[int] = (),
+    sample_rows: int = 500,
 ) -> None:
     """Set column widths from the longest text in each column, Thai-aware; ``widths`` wins.
+
+    Only the first ``sample_rows`` rows are measured: a national book has tens of thousands
+    of cells, and the widths a sample gives are capped by ``maximum`` anyway.
 
     Thai glyphs in Tahoma/TH Sarabun are a little wider than Latin ones, hence the factor;
     the maximum keeps a long project name from making a column a screen wide (wrap instead).
     ``skip_rows`` are rows whose text may spill over (titles, headings) and must not widen.
     """
     longest: dict[int, int] = {}
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_row=min(ws.max_row, sample_rows)):
         if row and row[0].row in skip_rows:
             continue
         for cell in row:

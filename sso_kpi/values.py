@@ -80,12 +80,19 @@ NOT_FINITE = ("ไม่ใช่ตัวเลขจำกัด", "not a fini
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text with Thai digits turned Arabic; missing cells become ''."""
-    cells = series.to_numpy(dtype=object)
-    text = pd.Series(np.where(pd.isna(cells), "", cells), index=series.index).astype(str)
+    """Cells as stripped text with Thai digits turned Arabic; missing cells become ''.
+
+    Works on a numpy object array: iterating pandas 3's string arrays is per element.
+    """
+    text = series.to_numpy(dtype=object).copy()
+    text[pd.isna(text)] = ""
+    other = type_of(text) != str  # noqa: E721 - elementwise over an array
+    if other.any():  # numbers in a text column, e.g. a kpi_number typed as 1
+        text[other] = [str(v) for v in text[other]]
+    out = pd.Series(text, index=series.index, dtype=object)
     if _THAI_DIGIT.search("".join(text)):  # most columns have none: skip the per-cell pass
-        text = text.str.translate(THAI_DIGITS)
-    return text.str.strip().astype(object)
+        out = out.str.translate(THAI_DIGITS)
+    return out.str.strip().astype(object)
 
 
 def _kind(t: type) -> str:
