@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 from openpyxl import Workbook
-from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -944,10 +943,8 @@ class _Sheet:
             title=title,
             colours=[self.colours[b] for b in (GREEN, YELLOW, RED)],
             skip_last_rows=skip_last_rows,
+            series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
         )
-        chart = self.ws._charts[-1]  # openpyxl keeps them in order; sheets.py names series by key
-        for series, code in zip(chart.series, (GREEN, YELLOW, RED), strict=False):
-            series.tx = SeriesLabel(v=BAND_TH[code])
 
 
 def national_title(year_be: int, year_kind: str, quarter: int, n_units: int) -> list[str]:

@@ -142,6 +142,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
         title=f"จำนวนงาน/โครงการตามแถบสี ไตรมาสที่ {frames.quarter} / projects per band",
         colours=[frames.colours[b] for b in (GREEN, YELLOW, RED)],
         skip_last_rows=1,  # the total row
+        series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
     )
     autosize(ws, skip_rows={*range(1, len(frames.title_lines) + 1), *headings})
     _wrap_names(ws, frames)

@@ -274,7 +274,7 @@ class _Page:
         if self.height_pt(top) + height_cm * CM_PT > PAGE_HEIGHT_PT:
             self.ws.row_breaks.append(Break(id=top - 1))  # the chart starts a new page
         ref = f"{get_column_letter(left)}{top}:{get_column_letter(left + 3)}{last}"
-        add_bands_chart(
+        chart = add_bands_chart(
             self.ws,
             table_ref=ref,
             categories_col=left,
@@ -284,7 +284,6 @@ class _Page:
             title=title,
             colours=[self.colours[b] for b in (GREEN, YELLOW, RED)],
         )
-        chart = self.ws._charts[-1]
         chart.width = sum(WIDTHS.values()) * 0.19  # cm: the table's width
         chart.height = height_cm
         self.row = top + math.ceil(height_cm * CM_PT / DEFAULT_ROW_PT) + 1

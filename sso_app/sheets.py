@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -188,11 +189,14 @@ def add_bands_chart(
     title: str,
     colours: Sequence[str],
     skip_last_rows: int = 0,
-) -> None:
-    """A native stacked bar chart of band counts per category (strategy, unit...).
+    series_titles: Sequence[str] | None = None,
+) -> BarChart:
+    """A native stacked bar chart of band counts per category (strategy, unit...), returned
+    so a caller may size it.
 
     ``categories_col`` and ``first_series_col`` are worksheet column numbers (1 = A), like
-    openpyxl's ``Reference``; series names come from the header row of ``table_ref``.
+    openpyxl's ``Reference``; series names are ``series_titles`` (e.g. เขียว/เหลือง/แดง), else
+    the header row of ``table_ref``.
     ``skip_last_rows`` leaves out e.g. a total row. Native, so Excel redraws it when the
     numbers change and LibreOffice prints it; openpyxl drops charts on load, so writers must
     recreate it on every save.
@@ -222,6 +226,8 @@ def add_bands_chart(
     chart.add_data(data, titles_from_data=True)
     for series in chart.series:  # categories are text (strategy "1.10", unit names): strRef
         series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
+    for series, name in zip(chart.series, series_titles or (), strict=False):
+        series.tx = SeriesLabel(v=name)
     for series, colour in zip(chart.series, colours, strict=False):
         rgb = _rgb(colour)
         series.graphicalProperties = GraphicalProperties(solidFill=rgb)
@@ -229,6 +235,7 @@ def add_bands_chart(
     chart.height = max(CHART_HEIGHT_CM, 1.2 * (last - min_row) + 3)
     chart.width = CHART_WIDTH_CM
     ws.add_chart(chart, anchor)
+    return chart
 
 
 def display_width(text: str) -> int:

@@ -127,3 +127,18 @@ def test_empty_frame_still_makes_a_table_with_one_data_row(tmp_path: Path) -> No
 def test_thai_marks_take_no_width() -> None:
     assert display_width("ที่") == 1
     assert display_width("abc") == 3
+
+
+def test_band_chart_names_its_series_as_asked() -> None:
+    from openpyxl import Workbook
+
+    from sso_app.sheets import add_bands_chart
+
+    ws = Workbook().active
+    for row in (["strategy", "green", "yellow", "red"], ["1", 3, 2, 1], ["2", 1, 0, 4]):
+        ws.append(row)
+    chart = add_bands_chart(ws, table_ref="A1:D3", categories_col=1, first_series_col=2,
+                            n_series=3, anchor="F1", title="t", colours=["00FF00"] * 3,
+                            series_titles=["เขียว", "เหลือง", "แดง"])  # fmt: skip
+    assert [s.tx.v for s in chart.series] == ["เขียว", "เหลือง", "แดง"]
+    assert ws._charts == [chart]
