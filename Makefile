@@ -3,7 +3,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench workbook system
+.PHONY: demo test lint bench bench-quick workbook system
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(STAMP) system lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
 
 workbook: $(STAMP)
 	$(BIN)/sso-kpi build-workbook
