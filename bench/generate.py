@@ -21,53 +21,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sso_app.layout import BUDGET_CATEGORIES
+from sso_kpi import schema
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "data" / "golden" / "sso_2564_q3_strategy1.csv"
 
-PLAN_Q = [f"plan_q{q}" for q in range(1, 5)]
-RESULT_Q = [f"result_q{q}" for q in range(1, 5)]
-TEXT = [
-    "project_id",
-    "fund",
-    "strategy",
-    "substrategy",
-    "kind",
-    "project_number",
-    "project_name",
-    "unit",
-    "kpi_number",
-    "kpi_name",
-    "count_unit",
-    "direction",
-    "aggregation",
-]
-COLUMNS = [
-    "project_id",
-    "fund",
-    "strategy",
-    "substrategy",
-    "kind",
-    "project_number",
-    "project_name",
-    "unit",
-    "budget",
-    "kpi_number",
-    "kpi_name",
-    "target",
-    "weight",
-    "count_unit",
-    *PLAN_Q,
-    *RESULT_Q,
-    "direction",
-    "aggregation",
-    "cap",
-]
+PLAN_Q = list(schema.PLAN_Q)
+RESULT_Q = list(schema.RESULT_Q)
+TEXT = [*schema.TEXT_COLUMNS, "direction", "aggregation"]
+COLUMNS = [*schema.KPI_COLUMNS, "direction", "aggregation", "cap"]
 KPIS_PER_PROJECT = np.array([1, 2, 3, 4, 5, 6])
 KPIS_PER_PROJECT_P = np.array([35, 12, 6, 2, 1, 1]) / 57
-LEVEL_UNITS = ("ร้อยละ", "ระดับ", "คะแนน")
+LEVEL_UNITS = schema.LATEST_VALUE_UNITS  # levels and percentages: monthly figure = latest
 FUNDS = (("SSF", "กองทุนประกันสังคม", 0.8), ("WCF", "กองทุนเงินทดแทน", 0.2))
-KINDS = ("งานประจำ", "โครงการเดิม", "โครงการใหม่")
-BUDGET_CATEGORIES = ("งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น")
+KINDS = schema.KINDS
 PROVINCES = (
     "กรุงเทพมหานครพื้นที่ 1", "กรุงเทพมหานครพื้นที่ 2", "กรุงเทพมหานครพื้นที่ 3", "สมุทรปราการ",
     "นนทบุรี", "ปทุมธานี", "พระนครศรีอยุธยา", "อ่างทอง", "ลพบุรี", "สิงห์บุรี", "ชัยนาท",

@@ -186,30 +186,10 @@ SUMMARY_COLUMNS = (
     "yellow_pct",
     "red_pct",
 )
-PROJECT_COLUMNS = (
-    "project_id",
-    "strategy",
-    "substrategy",
-    "project_number",
-    "project_name",
-    "unit",
-    "average_pct",
-    "band",
-    "band_th",
-    "n_due",
-    "n_not_reported",
-)
-ATTENTION_COLUMNS = (  # same first six columns as PROJECT_COLUMNS: they line up on the sheet
-    "project_id",
-    "strategy",
-    "substrategy",
-    "project_number",
-    "project_name",
-    "unit",
-    "average_pct",
-    "band_th",
-    "reason",
-)
+# The attention list shares the project table's first columns, so the two line up on the sheet.
+_PROJECT_HEAD = ("project_id", "strategy", "substrategy", "project_number", "project_name", "unit")
+PROJECT_COLUMNS = (*_PROJECT_HEAD, "average_pct", "band", "band_th", "n_due", "n_not_reported")
+ATTENTION_COLUMNS = (*_PROJECT_HEAD, "average_pct", "band_th", "reason")
 DISBURSEMENT_COLUMNS = ("category", "plan", "spent", "pct")
 
 LABELS_TH: dict[str, str] = {
