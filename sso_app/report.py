@@ -40,8 +40,9 @@ from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, GREEN, GREY, RED, YELLOW
 from sso_kpi.values import round_half_up
 
 from . import layout
-from .consolidate import NATIONAL_KPI_TABLE, read_book_table, wrapped_lines
+from .consolidate import read_book_table
 from .libreoffice import convert
+from .national_book import NATIONAL_KPI_TABLE, wrapped_lines
 from .safe_io import atomic_write, check_workbook_file, set_text_cell
 from .sheets import add_bands_chart
 from .summary import Settings, settings_from_rows

@@ -16,8 +16,9 @@ from openpyxl.utils import range_boundaries
 from bench.generate import budget_rows, indicators, unit_copy, write_unit_workbook
 from sso_app.build import build_workbook
 from sso_app.cli import main
-from sso_app.consolidate import NATIONAL_KPI_TABLE, consolidate, expand_inputs
+from sso_app.consolidate import consolidate, expand_inputs
 from sso_app.libreoffice import convert, pdf_text
+from sso_app.national_book import NATIONAL_KPI_TABLE
 from sso_app.readers import read_raw
 from sso_app.summary import band_table
 from sso_kpi.consolidation import UnitReport, consolidate_units

@@ -1,0 +1,617 @@
+"""The national workbook ``sso-kpi consolidate`` writes: one sheet per question the planning
+division asks (which files came, where each strategy stands, which units and projects are
+red, the trend, who has not reported, budget), written with openpyxl from the engine's
+``National`` result; every text a unit typed goes through ``set_text_cell``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_kpi.consolidation import UNIT_KEY, National
+from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
+from sso_kpi.values import round_half_up
+
+from . import layout
+from .safe_io import (
+    atomic_write,
+    check_workbook_file,
+    set_text_cell,
+)
+from .sheets import (
+    add_band_formatting,
+    add_bands_chart,
+    autosize,
+    display_width,
+    write_frame_table,
+)
+from .summary import (
+    COUNT_FORMAT,
+    MONEY_FORMAT,
+    PCT_FORMAT,
+    Settings,
+    band_table,
+    settings_rows,
+    title_lines,
+)
+from .summary import LABELS_TH as SUMMARY_LABELS
+
+if TYPE_CHECKING:
+    from .consolidate import UnitFile
+
+NATIONAL_KPI_TABLE = "tbl_national_kpi"
+"""The combined indicators in a national workbook: how a national book is told from a unit's."""
+
+OK, WARNINGS, ERRORS, REFUSED, SKIPPED = "ok", "warnings", "errors", "refused", "skipped"
+STATUS_TEXT = {
+    OK: "ใช้ได้ / ok",
+    WARNINGS: "ใช้ได้ มีข้อสังเกต / ok with warnings",
+    ERRORS: "มีข้อผิดพลาด ตัดแถวที่ผิดออก / errors: those rows left out",
+    REFUSED: "ไม่รับ อ่านไม่ได้ / refused",
+    SKIPPED: "ข้าม (มีไฟล์ใหม่กว่าของหน่วยงานเดียวกัน) / skipped: a newer file of the same unit",
+}
+
+
+def file_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
+    """ไฟล์ที่รับ: one row per file, whatever became of it."""
+    return pd.DataFrame(
+        {
+            "file": [f.path.name for f in files],
+            "folder": [str(f.path.parent) for f in files],
+            "unit": [f.unit for f in files],
+            "year_be": [f.year_be for f in files],
+            "status": [f.status for f in files],
+            "status_th": [STATUS_TEXT[f.status] for f in files],
+            "n_rows": [f.n_rows for f in files],
+            "n_errors": [f.n_errors for f in files],
+            "n_warnings": [f.n_warnings for f in files],
+            "messages": [f.messages() for f in files],
+        }
+    )
+
+
+def issue_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
+    """Every problem of every file, one per row, for filtering by unit or column."""
+    records = [
+        {
+            "file": f.path.name,
+            "unit": f.unit,
+            "severity": i.severity,
+            "sheet": i.sheet,
+            "row": i.row,
+            "column": i.column,
+            "value": i.value,
+            "message_th": i.message_th,
+            "message_en": i.message_en,
+        }
+        for f in files
+        for i in f.issues
+    ]
+    columns = ["file", "unit", "severity", "sheet", "row", "column", "value"]
+    return pd.DataFrame(records, columns=[*columns, "message_th", "message_en"])
+
+
+def not_reported_rows(national: National, files: Sequence[UnitFile]) -> pd.DataFrame:
+    """ยังไม่รายงาน: units without results at the quarter, then files that could not be used."""
+    file_of = {f.unit: f.path.name for f in files if f.usable}
+    units = national.not_reported
+    silent = pd.DataFrame(
+        {
+            "unit": units[UNIT_KEY].astype(object),
+            "file": units[UNIT_KEY].map(file_of).astype(object),
+            "reason_th": units["reason_th"].astype(object),
+            "reason_en": units["reason_en"].astype(object),
+            "n_due": units["n_due"],
+        }
+    )
+    unread = [f for f in files if f.status == REFUSED]
+    refused = pd.DataFrame(
+        {
+            "unit": [f.unit for f in unread],
+            "file": [f.path.name for f in unread],
+            "reason_th": ["ไฟล์ใช้ไม่ได้: " + f.refusal.split(" / ")[0] for f in unread],
+            "reason_en": ["file not usable: " + f.refusal.split(" / ", 1)[-1] for f in unread],
+            "n_due": [np.nan] * len(unread),
+        }
+    )
+    return pd.concat([silent, refused], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The national workbook
+# ---------------------------------------------------------------------------------------------
+
+SHEET_FILES = "ไฟล์ที่รับ"
+SHEET_SUMMARY = "สรุปตามยุทธศาสตร์"
+SHEET_UNITS = "หน่วยงาน"
+SHEET_BANDS = "โครงการตามสี"
+SHEET_TREND = "แนวโน้ม"
+SHEET_MISSING = "ยังไม่รายงาน"
+SHEET_BUDGET = "งบประมาณ"
+SHEET_KPIS = "ตัวชี้วัดรวม"
+NATIONAL_UNIT = "สำนักงานประกันสังคม (ภาพรวมทั้งประเทศ)"
+
+LABELS_TH = {
+    **SUMMARY_LABELS,
+    "file": "ไฟล์",
+    "folder": "โฟลเดอร์",
+    "year_be": "ปี พ.ศ.",
+    "status": "สถานะ (รหัส)",
+    "status_th": "สถานะ",
+    "n_rows": "จำนวนแถว",
+    "n_errors": "ข้อผิดพลาด",
+    "n_warnings": "ข้อสังเกต",
+    "messages": "รายละเอียด",
+    "severity": "ระดับ",
+    "sheet": "ชีต",
+    "row": "แถว",
+    "column": "คอลัมน์",
+    "value": "ค่าที่กรอก",
+    "message_th": "ปัญหา",
+    "message_en": "problem (English)",
+    "rank": "อันดับ",
+    UNIT_KEY: "หน่วยงานที่รายงาน",
+    "n_projects": "จำนวนงาน/โครงการ",
+    "not_evaluated": "ไม่ได้ประเมิน",
+    "mean_capped_pct": "ค่าเฉลี่ย (ไม่เกิน 100 ต่อโครงการ)",
+    "mean_pct": "ค่าเฉลี่ยผลสำเร็จ",
+    "n_units": "จำนวนหน่วยงานที่รายงาน",
+    "n_kpis": "จำนวนตัวชี้วัด",
+    "change_pct": "เปลี่ยนจากไตรมาสก่อน",
+    "trend": "แนวโน้ม",
+    "reason_th": "เหตุผล",
+    "reason_en": "reason (English)",
+    "kpi_number": "ตัวชี้วัดที่",
+    "kpi_name": "ชื่อตัวชี้วัด",
+    "weight": "น้ำหนัก",
+    "count_unit": "หน่วยนับ",
+    "aggregation": "การรวมค่า",
+    "direction": "ทิศทาง",
+    "achievement_pct": "ผลสำเร็จ (ร้อยละ)",
+    "kpi_status": "สถานะตัวชี้วัด",
+    "fund": "กองทุน",
+    "kind": "ประเภท",
+    "plan": "แผน",
+    "result": "ผล",
+    **{f"plan_q{q}": f"แผนสะสม ไตรมาส {q}" for q in range(1, 5)},
+    **{f"result_q{q}": f"ผลสะสม ไตรมาส {q}" for q in range(1, 5)},
+    **{f"q{q}_pct": f"ไตรมาส {q} (ร้อยละ)" for q in range(1, 5)},
+    **{f"q{q}_band": f"ไตรมาส {q} แถบสี" for q in range(1, 5)},
+}
+PCT_COLUMNS = (
+    "green_pct",
+    "yellow_pct",
+    "red_pct",
+    "mean_capped_pct",
+    "mean_pct",
+    "average_pct",
+    "change_pct",
+    "achievement_pct",
+    "pct",
+    *(f"q{q}_pct" for q in range(1, 5)),
+)
+LONG_TEXT = {  # column → width: names and messages wrap instead of widening the sheet
+    "messages": 80,
+    "message_th": 45,
+    "message_en": 45,
+    "folder": 25,
+    "project_name": 45,
+    "kpi_name": 40,
+    "reason_th": 40,
+    "reason_en": 40,
+    UNIT_KEY: 30,
+}
+WRAP = Alignment(wrap_text=True, vertical="top")
+ROW_PT = 15.0  # one line of 11-point text
+
+
+def wrapped_lines(text: object, width: float) -> int:
+    """Lines a text takes wrapped in a column ``width`` characters wide (Thai vowel and
+    tone marks take no width); 1 for a blank cell."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return 1
+    return sum(
+        max(1, -(-display_width(part) // max(int(width * 0.95), 1)))
+        for part in str(text).split("\n")
+    )
+
+
+STATUS_COLOURS = {
+    OK: "C6EFCE",
+    WARNINGS: "FFEB9C",
+    ERRORS: "F8CBAD",
+    REFUSED: "FF9999",
+    SKIPPED: "D9D9D9",
+}
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per cents rounded half up to 2 decimals as the reports print; text columns as object
+    (pandas' string dtype is not something openpyxl knows)."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in PCT_COLUMNS:
+            out[column] = round_half_up(out[column].to_numpy("float64", na_value=np.nan), 2)
+        elif not pd.api.types.is_numeric_dtype(out[column]) or out[column].dtype == bool:
+            out[column] = out[column].astype(object)
+    return out
+
+
+def _formats(frame: pd.DataFrame) -> dict[str, str]:
+    formats = {}
+    for column in frame.columns:
+        if column in PCT_COLUMNS:
+            formats[column] = PCT_FORMAT
+        elif column in ("plan", "spent", "budget") or column.startswith(("plan_q", "result_q")):
+            formats[column] = MONEY_FORMAT if column in ("plan", "spent", "budget") else "#,##0.##"
+        elif pd.api.types.is_integer_dtype(frame[column]):
+            formats[column] = COUNT_FORMAT
+    return formats
+
+
+class _Sheet:
+    """A planner-facing sheet filled top to bottom: title lines, then headed tables."""
+
+    def __init__(self, wb: Workbook, title: str, lines: Sequence[str], colours: dict[str, str]):
+        self.ws = wb.create_sheet(title)
+        self.colours = colours
+        self.skip_rows: set[int] = set(range(1, len(lines) + 1))  # titles spill over: no width
+        self.widths: dict[str, float] = {}
+        for i, line in enumerate(lines, start=1):
+            cell = self.ws.cell(row=i, column=1)
+            set_text_cell(cell, line)
+            cell.font = Font(bold=True, size=14 if i == 1 else 12)
+        self.row = len(lines) + 2
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        heading: str,
+        *,
+        band_columns: Sequence[str] = (),
+        min_rows: int = 0,
+    ) -> str:
+        """Write a heading and ``frame`` as table ``name``; return its ref. The next block
+        starts two rows below it (or below ``min_rows`` rows, to clear a chart)."""
+        heading_cell = self.ws.cell(row=self.row, column=1)
+        set_text_cell(heading_cell, heading)
+        heading_cell.font = Font(bold=True, size=12)
+        self.skip_rows.add(self.row)
+        shown = _display(frame)
+        top = self.row + 1
+        ref = write_frame_table(
+            self.ws,
+            shown,
+            name=name,
+            top=top,
+            labels_th={c: LABELS_TH.get(c, c) for c in shown.columns},
+            number_formats=_formats(shown),
+        )
+        columns = list(shown.columns)
+        _, header, _, last = range_boundaries(ref)
+        for column in band_columns:
+            letter = get_column_letter(columns.index(column) + 1)
+            add_band_formatting(self.ws, f"{letter}{header + 1}:{letter}{last}", self.colours)
+        for column in (GREEN, YELLOW, RED, "green_pct", "yellow_pct", "red_pct"):
+            if column in columns:  # the report's coloured header cells
+                code = column.removesuffix("_pct")
+                fill = PatternFill("solid", start_color=self.colours[code])
+                self.ws.cell(row=top, column=columns.index(column) + 1).fill = fill
+        long = [c for c in columns if c in LONG_TEXT]
+        lines = np.ones(len(shown), dtype=int)
+        for column in long:
+            j = columns.index(column) + 1
+            self.widths[get_column_letter(j)] = LONG_TEXT[column]
+            for row in range(header + 1, last + 1):
+                self.ws.cell(row=row, column=j).alignment = WRAP
+            needed = [wrapped_lines(v, LONG_TEXT[column]) for v in shown[column]]
+            lines = np.maximum(lines, needed) if len(shown) else lines
+        for i in np.flatnonzero(lines > 1):  # rows do not grow by themselves in LibreOffice
+            self.ws.row_dimensions[header + 1 + int(i)].height = ROW_PT * min(lines[i], 27)
+        self.row = max(last, top + min_rows) + 3
+        return ref
+
+    def finish(self) -> None:
+        """Column widths from the contents (titles and headings left out), long texts wrap."""
+        autosize(self.ws, self.widths, maximum=40, skip_rows=self.skip_rows)
+
+    def chart(
+        self,
+        ref: str,
+        *,
+        categories_col: int,
+        first_series_col: int,
+        anchor: str,
+        title: str,
+        skip_last_rows: int = 0,
+    ) -> None:
+        """The stacked band chart (green, yellow, red) with the Thai band names as series."""
+        add_bands_chart(
+            self.ws,
+            table_ref=ref,
+            categories_col=categories_col,
+            first_series_col=first_series_col,
+            n_series=3,
+            anchor=anchor,
+            title=title,
+            colours=[self.colours[b] for b in (GREEN, YELLOW, RED)],
+            skip_last_rows=skip_last_rows,
+            series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
+        )
+
+
+def national_title(year_be: int, year_kind: str, quarter: int, n_units: int) -> list[str]:
+    """The national heading, worded like the unit summary (พ.ศ. year, quarter, cumulative)."""
+    settings = Settings(unit=NATIONAL_UNIT, year_be=year_be, year_kind=year_kind)  # type: ignore[arg-type]
+    lines = title_lines(settings, quarter)
+    return [*lines[:3], f"รวมจาก {n_units} หน่วยงาน / from {n_units} units"]
+
+
+def _trend_table(trend: pd.DataFrame) -> pd.DataFrame:
+    out = trend.copy()
+    change = out["change_pct"]
+    out["trend"] = np.select(
+        [change > 0.005, change < -0.005, change.notna()],
+        ["ดีขึ้น / up", "ลดลง / down", "เท่าเดิม / same"],
+        default="",
+    )
+    return out
+
+
+def _projects_by_band(national: National) -> pd.DataFrame:
+    """The national projects in page-2 order (green, yellow, red, then not evaluated)."""
+    p = national.national.projects.copy()
+    p["band_th"] = p["band"].map(BAND_TH)
+    p["_order"] = p["band"].map({b: i for i, b in enumerate(BANDS)})
+    p["_key"] = p["project_id"].map(natural_key)
+    p = p.sort_values(["_order", "_key"], kind="stable")
+    columns = [
+        "band_th",
+        "band",
+        "strategy",
+        "substrategy",
+        "project_id",
+        "project_name",
+        "unit",
+        "average_pct",
+        "n_due",
+        "n_not_reported",
+    ]
+    n_units = national.combined.groupby("project_id", sort=False)["n_units"].max()
+    out = p[columns].reset_index(drop=True)
+    out["n_units"] = out["project_id"].map(n_units).astype("int64")
+    return out
+
+
+def _national_kpis(national: National) -> pd.DataFrame:
+    """The combined indicators with the national achievement: the evidence behind page 2,
+    and what ``sso-kpi report`` reads from a national workbook."""
+    k = national.national.kpis
+    columns = [c for c in national.combined.columns if c not in ("source_row",)]
+    out = national.combined[columns].copy()
+    out["achievement_pct"] = k["achievement_pct"].to_numpy()
+    out["kpi_status"] = k["status"].to_numpy()
+    out["band"] = k["band"].to_numpy()
+    return out
+
+
+def write_national_workbook(
+    output: Path, national: National, files: Sequence[UnitFile], *, year_be: int, year_kind: str
+) -> None:
+    """Build the national workbook in memory and save it through ``atomic_write``."""
+    wb = national_workbook(national, files, year_be=year_be, year_kind=year_kind)
+    atomic_write(output, wb.save, verify=check_workbook_file)
+
+
+def national_workbook(
+    national: National, files: Sequence[UnitFile], *, year_be: int, year_kind: str
+) -> Workbook:
+    """The national workbook: one sheet per question the planning division asks."""
+    colours = dict(DEFAULT_BANDS.colours)
+    title = national_title(year_be, year_kind, national.quarter, len(national.units))
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = [
+        files_sheet(wb, files, title, colours),
+        summary_sheet(wb, national, title, colours),
+        units_sheet(wb, national, title, colours),
+        bands_sheet(wb, national, title, colours),
+        trend_sheet(wb, national, title, colours),
+        missing_sheet(wb, national, files, title, colours),
+        budget_sheet(wb, national, title, colours),
+        kpis_sheet(wb, national, title, colours),
+        settings_sheet(wb, national.quarter, year_be, year_kind, colours),
+    ]
+    for sheet in sheets:
+        sheet.finish()
+    wb.active = wb.sheetnames.index(SHEET_SUMMARY)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SHEET_SUMMARY
+    return wb
+
+
+def files_sheet(wb: Workbook, files: Sequence[UnitFile], title: list[str], colours: dict) -> _Sheet:
+    """ไฟล์ที่รับ: every file with its status, then every problem, one per row."""
+    s = _Sheet(wb, SHEET_FILES, [f"ไฟล์ที่รับ / files received ({len(files)})", title[1]], colours)
+    frame = file_rows(files)
+    ref = s.table(frame, "tbl_files", "1. ไฟล์ทั้งหมดและสถานะ / every file and its status")
+    _status_colours(s.ws, ref, column=list(frame.columns).index("status") + 1)
+    s.table(issue_rows(files), "tbl_issues", "2. ปัญหาทั้งหมด / every problem found")
+    return s
+
+
+def summary_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """สรุปตามยุทธศาสตร์: the report's page 2 (per strategy, per fund) and the band chart."""
+    s = _Sheet(wb, SHEET_SUMMARY, title, colours)
+    summary = band_table(national.national.summary)
+    top = s.row
+    ref = s.table(
+        summary, "tbl_nat_summary", "1. สรุปผลตามประเด็นยุทธศาสตร์ / by strategy", min_rows=20
+    )
+    s.chart(
+        ref,
+        categories_col=1,
+        first_series_col=list(summary.columns).index(GREEN) + 1,
+        skip_last_rows=1,
+        anchor=f"{get_column_letter(len(summary.columns) + 2)}{top}",
+        title=f"จำนวนงาน/โครงการตามแถบสี รายยุทธศาสตร์ ไตรมาสที่ {national.quarter}",
+    )
+    fund = band_table(national.national.summary_by_fund)
+    s.table(fund, "tbl_nat_fund", "2. สรุปผลตามกองทุน / by fund")
+    return s
+
+
+def units_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """หน่วยงาน: every unit ranked, with its band counts and a chart."""
+    s = _Sheet(wb, SHEET_UNITS, [f"ผลรายหน่วยงาน / by unit: {title[1]}", RANKING_RULE], colours)
+    top = s.row
+    ranking = national.ranking
+    ref = s.table(ranking, "tbl_units", "อันดับหน่วยงาน / unit ranking", min_rows=20)
+    s.chart(
+        ref,
+        categories_col=list(ranking.columns).index(UNIT_KEY) + 1,
+        first_series_col=list(ranking.columns).index(GREEN) + 1,
+        anchor=f"{get_column_letter(len(ranking.columns) + 2)}{top}",
+        title="จำนวนงาน/โครงการตามแถบสี รายหน่วยงาน",
+    )
+    return s
+
+
+def bands_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """โครงการตามสี: the national projects behind each count of page 2, then each unit's red
+    projects (every unit's every project is in ``<stem>_projects.csv``: 100 units × 100+
+    projects is a table for filtering, not for a sheet that must open fast)."""
+    s = _Sheet(wb, SHEET_BANDS, [f"งาน/โครงการตามแถบสี (ภาพรวม) / by colour: {title[1]}"], colours)
+    s.table(
+        _projects_by_band(national),
+        "tbl_nat_projects",
+        "1. งาน/โครงการเบื้องหลังจำนวนในแต่ละสี / the projects behind each count",
+        band_columns=["band"],
+    )
+    s.table(
+        red_by_unit(national),
+        "tbl_unit_red",
+        "2. งาน/โครงการสีแดงรายหน่วยงาน / each unit's red projects",
+        band_columns=["band"],
+    )
+    return s
+
+
+def red_by_unit(national: National) -> pd.DataFrame:
+    """Each unit's red projects, the silent ones (nothing reported) marked as such."""
+    p = national.by_unit.projects
+    red = p[p["band"] == RED].copy()
+    silent = red["n_not_reported"] == red["n_due"]
+    red["reason"] = np.where(silent, "ยังไม่รายงานผล / not reported", "ต่ำกว่าร้อยละ 50 / below 50%")
+    red["band_th"] = BAND_TH[RED]
+    columns = [
+        UNIT_KEY,
+        "strategy",
+        "project_id",
+        "project_name",
+        "average_pct",
+        "band_th",
+        "band",
+        "reason",
+        "n_due",
+        "n_not_reported",
+    ]
+    return red[columns].reset_index(drop=True)
+
+
+def trend_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """แนวโน้ม: each national project's cumulative average at Q1 … Q."""
+    q = national.quarter
+    s = _Sheet(wb, SHEET_TREND, [f"แนวโน้มรายไตรมาส (ผลสะสม) / trend: {title[1]}"], colours)
+    s.table(
+        _trend_table(national.trend),
+        "tbl_trend",
+        f"ค่าเฉลี่ยผลสำเร็จรายโครงการ ไตรมาส 1 – {q} / project average, Q1 – Q{q}",
+        band_columns=[f"q{i}_band" for i in range(1, q + 1)],
+    )
+    return s
+
+
+def missing_sheet(
+    wb: Workbook, national: National, files: Sequence[UnitFile], title: list[str], colours: dict
+) -> _Sheet:
+    """ยังไม่รายงาน: units without results and unusable files, then silent projects."""
+    s = _Sheet(wb, SHEET_MISSING, [f"ยังไม่รายงาน / not reported: {title[1]}"], colours)
+    s.table(
+        not_reported_rows(national, files),
+        "tbl_not_reported",
+        "1. หน่วยงานที่ยังไม่รายงานผล และไฟล์ที่ใช้ไม่ได้ / units not reported, unusable files",
+    )
+    s.table(
+        national.projects_not_reported,
+        "tbl_projects_not_reported",
+        "2. งาน/โครงการที่ถึงกำหนดแต่ยังไม่มีผลเลย / projects due with no result",
+    )
+    return s
+
+
+def budget_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """งบประมาณ: disbursement per unit (and the national total), then per category."""
+    s = _Sheet(wb, SHEET_BUDGET, [f"การเบิกจ่ายงบประมาณ / disbursement: {title[1]}"], colours)
+    s.table(national.budget_totals, "tbl_budget_units", "1. รายหน่วยงาน / per unit")
+    s.table(national.budget, "tbl_budget_detail", "2. รายหมวดงบประมาณ / per category")
+    return s
+
+
+def kpis_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+    """ตัวชี้วัดรวม: the combined indicators the national page 2 is computed from."""
+    lines = [f"ตัวชี้วัดรวมระดับประเทศ (ผลสะสม) / combined: {title[1]}", COMBINE_RULE]
+    s = _Sheet(wb, SHEET_KPIS, lines, colours)
+    s.table(
+        _national_kpis(national), NATIONAL_KPI_TABLE, "ตัวชี้วัดที่รวมจากทุกหน่วยงาน", band_columns=["band"]
+    )
+    return s
+
+
+def settings_sheet(
+    wb: Workbook, quarter: int, year_be: int, year_kind: str, colours: dict
+) -> _Sheet:
+    """ตั้งค่า: tbl_settings as in a unit's book, so readers find the year and quarter."""
+    s = _Sheet(wb, layout.SHEET_SETTINGS, ["ตั้งค่า / settings"], colours)
+    settings = Settings(unit=NATIONAL_UNIT, year_be=year_be, year_kind=year_kind, quarter=quarter)  # type: ignore[arg-type]
+    rows = pd.DataFrame(settings_rows(settings), columns=["key", "value", "description"])
+    rows["value"] = rows["value"].map(lambda v: "" if v is None else v).astype(object)
+    s.table(rows, layout.TABLE_SETTINGS, "ค่าที่ใช้ในการรวมผล / used for this summary")
+    return s
+
+
+RANKING_RULE = (
+    "เรียงตามสัดส่วนงาน/โครงการสีเขียว แล้วตามค่าเฉลี่ยผลสำเร็จ (คิดไม่เกิน 100 ต่อโครงการ) / "
+    "ranked by share of green projects, then by mean average (each capped at 100)"
+)
+COMBINE_RULE = (
+    "รวมค่าก่อนคำนวณ: sum = รวมทุกหน่วยงาน, last/average = เฉลี่ย, max = ค่าสูงสุด / "
+    "units combined before scoring: sum adds up, last/average averages, max takes the largest"
+)
+
+
+def _status_colours(ws: Worksheet, ref: str, column: int) -> None:
+    """Fill the status column by status code, the way bands are filled (formula rules)."""
+    _, header, _, last = range_boundaries(ref)
+    letter = get_column_letter(column)
+    target = f"{letter}{header + 1}:{letter}{last}"
+    for code, colour in STATUS_COLOURS.items():
+        fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        rule = FormulaRule(formula=[f'EXACT({letter}{header + 1},"{code}")'], fill=fill)
+        ws.conditional_formatting.add(target, rule)
