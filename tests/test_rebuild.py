@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import subprocess
-import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -222,42 +218,12 @@ def test_refuses_another_schema_version(tmp_path: Path) -> None:
         rebuild.rebuild(book)
 
 
-KILLED_REBUILD = """
-import sys, time
-from pathlib import Path
-from sso_app import rebuild, template
-
-real = template.ensure_ribbon
-
-def slow(src, dst, ui):
-    real(src, dst, ui)          # the new book is (half) written to the temp file...
-    Path(sys.argv[2]).write_text("saving")
-    time.sleep(60)              # ...and the process dies here, before the swap
-
-template.ensure_ribbon = slow
-rebuild.rebuild(Path(sys.argv[1]))
-"""
-
-
 def test_a_rebuild_killed_while_saving_leaves_the_book_intact(tmp_path: Path) -> None:
+    from .test_interrupted import killed_at_swap
+
     book = copy_book(demo_book(), tmp_path / "book")
     before = book.read_bytes()
-    signal_file = tmp_path / "saving"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_REBUILD, str(book), str(signal_file)], cwd=ROOT
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not signal_file.exists():
-            assert proc.poll() is None, "the rebuild ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    killed_at_swap(tmp_path, "rebuild", str(book))
     leftovers = list(book.parent.glob(f"{TEMP_PREFIX}*"))
     assert leftovers, "the kill should have happened during the save"
     assert book.read_bytes() == before
