@@ -22,12 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import python_calamine as calamine
-from openpyxl.utils import get_column_letter
 
 from sso_kpi.consolidation import UNIT_KEY, National, UnitReport, consolidate_units
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.importing import Imported, Source, canonical_frame, read_table
-from sso_kpi.schema import REQUIRED_COLUMNS, canonical_column
+from sso_kpi.schema import REQUIRED_COLUMNS
 from sso_kpi.values import normalise_text, parse_numbers
 
 from . import layout
@@ -41,7 +40,7 @@ from .national_book import (
     WARNINGS,
     write_national_workbook,
 )
-from .readers import fill_merged
+from .readers import calamine_table
 from .safe_io import (
     TEMP_PREFIX,
     atomic_write,
@@ -156,18 +155,8 @@ def read_book_table(
     filling; ``merges=True`` (a book another tool wrote with merged cells) fills them as
     ``readers`` does, at the cost of parsing the sheet a second time.
     """
-    t = book.get_table_by_name(name)
-    first_row, first_col = t.start
-    rows = t.to_python()
-    if merges:
-        ranges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
-        rows = fill_merged(rows, ranges, first_row, first_col) if ranges else rows
-    columns = [str(c) for c in t.columns]
-    letters: dict[str, str] = {}
-    for i, column in enumerate(columns):  # the first of two columns with one key wins
-        letters.setdefault(canonical_column(column), get_column_letter(first_col + i + 1))
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    return frame, Source(path.name, t.sheet, first_row + 1, letters)
+    cells = calamine_table(book, name, merges=merges)
+    return cells.frame(), cells.source(path.name)
 
 
 def has_merged_cells(path: Path) -> bool:

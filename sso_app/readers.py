@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import Source, canonical_frame
-from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS
+from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, canonical_column
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -59,8 +59,16 @@ def read_csv_raw(path: Path) -> pd.DataFrame:
 
 
 def _letters(columns: list[str], first_col: int) -> dict[str, str]:
-    keys = canonical_frame(pd.DataFrame(columns=columns)).columns
-    return {k: get_column_letter(first_col + i + 1) for i, k in enumerate(keys)}
+    """Sheet column letter of each canonical key; the first of two columns with one key wins,
+    as in :func:`canonical_frame`, and keeps its own position.
+
+    >>> _letters(["project_id", "น้ำหนัก", "weight", "kpi_number"], 0)
+    {'project_id': 'A', 'weight': 'B', 'kpi_number': 'D'}
+    """
+    letters: dict[str, str] = {}
+    for i, column in enumerate(columns):
+        letters.setdefault(canonical_column(column), get_column_letter(first_col + i + 1))
+    return letters
 
 
 def fill_merged(
@@ -114,12 +122,20 @@ def open_calamine(path: Path) -> calamine.CalamineWorkbook:
                        where=str(path)) from err  # fmt: skip
 
 
-def calamine_table(book: calamine.CalamineWorkbook, name: str) -> TableCells:
-    """A table of a workbook opened with :func:`open_calamine`, merged cells filled."""
+def calamine_table(
+    book: calamine.CalamineWorkbook, name: str, *, merges: bool = True
+) -> TableCells:
+    """A table of a workbook opened with :func:`open_calamine`, merged cells filled.
+
+    Finding merges parses the table's sheet a second time; ``merges=False`` skips that for a
+    caller that already knows the book has none (consolidation reads 100+ books).
+    """
     t = book.get_table_by_name(name)
     first_row, first_col = t.start  # 0-based, first DATA row
-    merges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
-    rows = fill_merged(t.to_python(), merges, first_row, first_col)
+    rows = t.to_python()
+    if merges:
+        ranges = book.get_sheet_by_name(t.sheet).merged_cell_ranges or []
+        rows = fill_merged(rows, ranges, first_row, first_col)
     return TableCells(t.sheet, [str(c) for c in t.columns], rows, first_row + 1, first_col + 1)
 
 

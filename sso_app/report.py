@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -43,6 +42,7 @@ from . import layout
 from .consolidate import read_book_table
 from .libreoffice import convert
 from .national_book import NATIONAL_KPI_TABLE, wrapped_lines
+from .readers import open_calamine
 from .safe_io import atomic_write, check_workbook_file, set_text_cell
 from .sheets import add_bands_chart
 from .summary import Settings, settings_from_rows
@@ -95,12 +95,7 @@ def read_report_data(book: Path, quarter: int | None) -> ReportData:
     if not book.is_file():
         raise SsoError("ไม่พบไฟล์", "file not found", where=str(book))
     check_workbook_file(book)
-    try:
-        wb = calamine.CalamineWorkbook.from_path(str(book), load_tables=True)
-    except Exception as err:
-        raise SsoError(
-            "เปิดไฟล์ไม่ได้ ไฟล์อาจเสีย", f"cannot read the workbook ({err})", where=str(book)
-        ) from err
+    wb = open_calamine(book)
     tables = set(wb.table_names)
     national = NATIONAL_KPI_TABLE in tables
     kpi_table = NATIONAL_KPI_TABLE if national else layout.TABLE_KPI

@@ -57,3 +57,15 @@ def test_unknown_file_type_is_refused(tmp_path):
     (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.4")
     with pytest.raises(SsoError, match=r"\.csv, \.xlsx or \.xlsm"):
         read_raw(tmp_path / "plan.pdf")
+
+
+def test_a_duplicated_header_does_not_shift_the_letters_after_it(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["project_id", "น้ำหนัก", "weight", "kpi_number", "plan_q1"])
+    ws.append(["P1", 100, 50, "1", "abc"])
+    wb.save(tmp_path / "dup.xlsx")
+    got = read_table(*read_raw(tmp_path / "dup.xlsx"))
+    (error,) = got.errors
+    assert error.column.split()[0] == "E"  # plan_q1 is column E, not D
+    assert got.frame["weight"].tolist() == [100.0]  # the first of the two weight columns
