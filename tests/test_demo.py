@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from sso_app import layout
 from sso_app.demo import PDF_NAME, only_sheet_visible, run_demo
@@ -37,6 +38,11 @@ def test_only_the_summary_is_visible_in_the_pdf_copy(tmp_path: Path) -> None:
     only_sheet_visible(SHIPPED, copy, layout.SHEET_SUMMARY)
     with zipfile.ZipFile(copy) as zf:
         xml = zf.read("xl/workbook.xml").decode("utf-8")
-    assert xml.count('state="visible"') == 1
-    assert f'<sheet state="visible" name="{layout.SHEET_SUMMARY}"' in xml
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    states = {
+        sheet.get("name"): sheet.get("state")
+        for sheet in ElementTree.fromstring(xml).iterfind("m:sheets/m:sheet", ns)
+    }
+    assert [name for name, state in states.items() if state == "visible"] == [layout.SHEET_SUMMARY]
+    assert len(states) > 1 and set(states.values()) == {"visible", "hidden"}
     assert "_xlnm.Print_Area" in xml and xml.count("_xlnm.Print_Area") == 1
