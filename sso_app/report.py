@@ -16,6 +16,7 @@ places Thai vowel and tone marks correctly (checked by eye: ที่, ปั้
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import tempfile
@@ -409,10 +410,17 @@ def thai_font() -> str:
     """A Thai-capable font matplotlib can find, the office's own first."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in PNG_FONTS:
-        if name in installed:
-            return name
+    for attempt in range(2):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in PNG_FONTS:
+            if name in installed:
+                return name
+        if attempt == 0:
+            # matplotlib caches its font list once: fonts installed after that (apt-get
+            # install fonts-thai-tlwg on a machine that already drew a chart) are unseen.
+            for path in font_manager.findSystemFonts():
+                with contextlib.suppress(Exception):  # a font file it cannot parse
+                    font_manager.fontManager.addfont(path)
     raise SsoError(
         "ไม่พบฟอนต์ภาษาไทย: ติดตั้งด้วย apt-get install fonts-thai-tlwg",
         "no Thai font found for the chart: apt-get install fonts-thai-tlwg",
