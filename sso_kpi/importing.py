@@ -141,7 +141,7 @@ def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame,
     # A cell of spaces is blank too; only text cells can be, so only they are stripped.
     text = ~blank & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
     if text.any():
-        blank[text] = pd.Series(cells[text]).astype(str).str.strip().eq("").to_numpy()
+        blank[text] = [t.isspace() for t in cells[text]]  # non-empty: blank iff all space
     keep = pd.Series(~blank.all(axis=1) if cells.shape[1] else False, index=frame.index)
     return frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 

@@ -7,6 +7,7 @@ and ``shared/golden/opdc_2566.csv`` (OPDC scorecard). Planners may head their co
 
 from __future__ import annotations
 
+import functools
 import re
 
 QUARTERS = (1, 2, 3, 4)
@@ -129,6 +130,7 @@ _KNOWN = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a consolidation asks for each header 100 times
 def canonical_column(header: object) -> str:
     """Canonical key for a header, or the cleaned header when it is not one of ours.
 
