@@ -11,11 +11,13 @@ unit typed through ``set_text_cell`` (a project named ``=HYPERLINK(...)`` stays 
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +28,7 @@ import python_calamine as calamine
 from sso_kpi.consolidation import UNIT_KEY, National, UnitReport, consolidate_units
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.importing import Imported, Source, canonical_frame, read_table
-from sso_kpi.schema import REQUIRED_COLUMNS
+from sso_kpi.schema import REQUIRED_COLUMNS, canonical_column
 from sso_kpi.values import normalise_text, parse_numbers
 
 from . import layout
@@ -159,17 +161,6 @@ def read_book_table(
     return cells.frame(), cells.source(path.name)
 
 
-def has_merged_cells(path: Path) -> bool:
-    """Whether any worksheet part declares merged cells (a cheap look at the zip, so the
-    second sheet parse merges need is paid only by the rare book that has them)."""
-    with zipfile.ZipFile(path) as zf:
-        return any(
-            b"<mergeCell " in zf.read(info)
-            for info in zf.infolist()
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-        )
-
-
 def _not_sso(path: Path, detail_th: str, detail_en: str) -> SsoError:
     return SsoError(
         f"ไม่ใช่สมุดงาน SSO_Plan ({detail_th}) ให้ใช้แบบฟอร์ม SSO_Plan.xlsm ของสำนักงาน",
@@ -178,14 +169,16 @@ def _not_sso(path: Path, detail_th: str, detail_en: str) -> SsoError:
     )
 
 
-def read_unit_files(paths: Sequence[Path]) -> tuple[list[UnitFile], int, str]:
+def read_unit_files(
+    paths: Sequence[Path], workers: int | None = None
+) -> tuple[list[UnitFile], int, str]:
     """Every file checked and opened one by one; files of another year and older copies of
     a unit's file set aside; then all KPI and budget rows typed in one pass each (the
     engine's import costs about the same for 200 rows or 20,000: once, not 100 times).
 
     Returns the files (every one, with its status), the plan year (พ.ศ.) and its kind.
     """
-    files = [open_unit_file(p) for p in paths]
+    files = open_unit_files(paths, workers)
     year_be, year_kind = keep_one_year(files)
     keep_newest_per_unit(files)
     import_kpis(files)
@@ -194,6 +187,37 @@ def read_unit_files(paths: Sequence[Path]) -> tuple[list[UnitFile], int, str]:
         if f.usable:
             f.status = ERRORS if f.n_errors else WARNINGS if f.n_warnings else OK
     return files, year_be, year_kind
+
+
+# A pool costs a few tens of milliseconds to start: below this many files one process wins.
+PARALLEL_MIN_FILES = 16
+
+
+def default_workers(n_files: int) -> int:
+    """Processes to read ``n_files`` with: one per core, one if few files or no fork()."""
+    if n_files < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, n_files // 8))
+
+
+def open_unit_files(paths: Sequence[Path], workers: int | None = None) -> list[UnitFile]:
+    """``open_unit_file`` of every path, in input order, over ``workers`` processes.
+
+    Checking and parsing a file is independent of every other file and is most of a
+    consolidation's time, so it is spread over the cores (forked workers: nothing to import
+    again). ``workers=1`` reads in this process. Should a worker die (the OS killing it for
+    memory, a crash in a parser), the files are read again here, one by one, as before.
+    """
+    paths = list(paths)
+    workers = default_workers(len(paths)) if workers is None else max(1, workers)
+    if workers == 1 or len(paths) < 2:
+        return [open_unit_file(p) for p in paths]
+    chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(open_unit_file, paths, chunksize=chunk))
+    except BrokenProcessPool:
+        return [open_unit_file(p) for p in paths]
 
 
 def read_unit_file(path: Path) -> UnitFile:
@@ -229,7 +253,7 @@ def _open_unit_file(result: UnitFile) -> UnitFile:
             f"only .xlsm/.xlsx SSO_Plan workbooks are read, not {path.suffix or 'this file'}",
             where=str(path),
         )
-    check_workbook_file(path)
+    checked = check_workbook_file(path)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception as err:
@@ -277,8 +301,9 @@ def _open_unit_file(result: UnitFile) -> UnitFile:
                 severity="warning",
             )
         )
-    merges = has_merged_cells(path)
-    result.raw_kpis = read_book_table(book, layout.TABLE_KPI, path, merges=merges)
+    merges = checked.has_merged_cells
+    frame, source = read_book_table(book, layout.TABLE_KPI, path, merges=merges)
+    result.raw_kpis = without_blank_optional_columns(frame), source
     if layout.TABLE_BUDGET in tables:
         result.raw_budget = read_book_table(book, layout.TABLE_BUDGET, path, merges=merges)
     return result
@@ -314,25 +339,34 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
     out: list[Imported | None] = [None] * len(raws)
     together: list[int] = []
     for i, (raw, source) in enumerate(raws):
-        columns = set(canonical_frame(raw.iloc[:0]).columns)
+        columns = {canonical_column(c) for c in raw.columns}
         if set(REQUIRED_COLUMNS) <= columns and len(raw):
             together.append(i)
         else:
             out[i] = read_table(raw, source, form="kpi")
     if together:
-        frames = []
-        for i in together:
-            frame = canonical_frame(raws[i][0])
-            ids = normalise_text(frame["project_id"])
-            frame["project_id"] = np.where(ids != "", _tag(i) + ids, frame["project_id"])
-            frames.append(frame)
+        frames = [canonical_frame(raws[i][0]) for i in together]
+        lengths = [len(f) for f in frames]
         stacked = pd.concat(frames, ignore_index=True)
-        blank = [c for c in stacked.columns if c not in REQUIRED_COLUMNS and _blank(stacked[c])]
-        imported = read_table(stacked.drop(columns=blank), Source(first_row=0), form="kpi")
-        offsets = np.cumsum([0] + [len(f) for f in frames])
+        ids = normalise_text(stacked["project_id"]).to_numpy()
+        tags = np.repeat(np.array([_tag(i) for i in together], dtype=object), lengths)
+        stacked["project_id"] = np.where(ids != "", tags + ids, stacked["project_id"])
+        stacked = without_blank_optional_columns(stacked)
+        imported = read_table(stacked, Source(first_row=0), form="kpi")
+        offsets = np.cumsum([0, *lengths])
+        parts = _split_rows(imported, offsets)
         for k, i in enumerate(together):
-            out[i] = _one_file(imported, offsets[k], offsets[k + 1], raws[i][1])
+            out[i] = _one_file(*parts[k], offsets[k], raws[i][1])
     return out  # type: ignore[return-value]
+
+
+def without_blank_optional_columns(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` less the optional columns with no value in any row (a quarterly unit leaves
+    all 24 monthly columns empty): they read exactly as missing ones, and a file read in a
+    worker process travels back in a third of the bytes without them."""
+    keys = [canonical_column(c) for c in raw.columns]
+    keep = [k in REQUIRED_COLUMNS or not _blank(raw.iloc[:, j]) for j, k in enumerate(keys)]
+    return raw.loc[:, keep]
 
 
 def _blank(column: pd.Series) -> bool:
@@ -343,33 +377,46 @@ def _blank(column: pd.Series) -> bool:
     return not any(not isinstance(v, str) or v.strip() for v in filled)
 
 
-def _one_file(imported: Imported, start: int, stop: int, source: Source) -> Imported:
-    """One file's rows and issues out of a stacked import, in that file's terms."""
-    frame = imported.frame
-    mine = (frame["source_row"] >= start) & (frame["source_row"] < stop)
-    frame = frame[mine].reset_index(drop=True)
-    frame["source_row"] = frame["source_row"] - start + source.first_row
-    frame["project_id"] = frame["project_id"].map(_untag).astype(object)
-    issues = []
+def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFrame, list[Issue]]]:
+    """A stacked import's rows and issues, file by file (file k's input rows are
+    ``offsets[k]`` up to ``offsets[k + 1]``); the rows keep input order, so each file's are
+    one slice. Project ids lose their tags here, once for all files."""
+    frame = imported.frame.copy()
+    frame["project_id"] = [_untag(v) for v in frame["project_id"].to_numpy(object)]
+    bounds = np.searchsorted(frame["source_row"].to_numpy(), offsets)
+    issues: list[list[Issue]] = [[] for _ in range(len(offsets) - 1)]
     for issue in imported.issues:
-        if issue.row is None or not start <= issue.row < stop:
-            continue
+        if issue.row is not None:
+            k = int(np.searchsorted(offsets, issue.row, side="right")) - 1
+            if 0 <= k < len(issues):
+                issues[k].append(issue)
+    return [
+        (frame.iloc[bounds[k] : bounds[k + 1]].reset_index(drop=True), issues[k])
+        for k in range(len(issues))
+    ]
+
+
+def _one_file(frame: pd.DataFrame, issues: list[Issue], start: int, source: Source) -> Imported:
+    """One file's rows and issues, put back in that file's terms (row, sheet, letter)."""
+    frame["source_row"] = frame["source_row"] - start + source.first_row
+    mine = []
+    for issue in issues:
         key = issue.column.split(" ", 1)[0]
         letter = source.letters.get(key, "")
-        issues.append(
+        mine.append(
             replace(
                 issue,
                 file=source.file,
                 sheet=source.sheet,
-                row=int(issue.row - start + source.first_row),
+                row=int(issue.row - start + source.first_row),  # type: ignore[operator]
                 column=f"{letter} {issue.column}" if letter else issue.column,
                 value=_untag(issue.value),
                 message_th=_untag(issue.message_th),
                 message_en=_untag(issue.message_en),
             )
         )
-    issues.sort(key=lambda i: (i.row or 0, i.column))
-    return Imported("kpi", frame, issues)
+    mine.sort(key=lambda i: (i.row or 0, i.column))
+    return Imported("kpi", frame, mine)
 
 
 def import_kpis(files: Sequence[UnitFile]) -> None:
@@ -560,9 +607,13 @@ class ConsolidationReport:
         return "\n".join(lines)
 
 
-def consolidate(inputs: list[Path], output: Path, quarter: int | None) -> ConsolidationReport:
+def consolidate(
+    inputs: list[Path], output: Path, quarter: int | None, *, workers: int | None = None
+) -> ConsolidationReport:
     """Read every unit workbook in ``inputs`` (files or folders) and write the national
-    workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``.
+    workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``. ``workers``: the
+    processes that read the files (default: one per core for many files, see
+    ``default_workers``).
 
     Refuses (SsoError) only when nothing at all can be consolidated or the output cannot be
     written; a bad input file is a status line, never the end of the run.
@@ -581,7 +632,7 @@ def consolidate(inputs: list[Path], output: Path, quarter: int | None) -> Consol
             "no .xlsm/.xlsx files found in the given files or folders",
             where=", ".join(str(p) for p in inputs),
         )
-    files, year_be, year_kind = read_unit_files(paths)
+    files, year_be, year_kind = read_unit_files(paths, workers)
     usable = [f for f in files if f.usable]
     if not usable:
         reasons = "; ".join(f"{f.path.name}: {f.refusal}" for f in files[:5])

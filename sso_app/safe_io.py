@@ -30,6 +30,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TEMP_PREFIX",
+    "CheckedWorkbook",
     "atomic_write",
     "backup_path_for",
     "check_workbook_file",
@@ -84,6 +86,17 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DIMENSION_RE = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _ROW_RE = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
 _ROW_TAG_MAX = 40  # longest "<prefix:row " we still count across a chunk boundary
+_MIN_ROW_BYTES = len(b"<row/>")
+_MERGE_TAG = b"mergeCell "  # <mergeCell ref=...>, with or without a namespace prefix
+
+
+@dataclass(frozen=True)
+class CheckedWorkbook:
+    """What ``check_workbook_file`` saw on its way through a file that passed."""
+
+    # Any worksheet declares merged cells: a reader then fills them (a second sheet parse
+    # that only such rare books pay for).
+    has_merged_cells: bool
 
 
 def check_workbook_file(
@@ -94,8 +107,9 @@ def check_workbook_file(
     max_ratio: float = 200.0,
     max_rows: int = 200_000,
     max_parts: int = 10_000,
-) -> None:
-    """Refuse (``SsoError``) a file that is not a plain, sane .xlsx/.xlsm workbook.
+) -> CheckedWorkbook:
+    """Refuse (``SsoError``) a file that is not a plain, sane .xlsx/.xlsm workbook; return
+    what the pass saw that a reader may want (whether any sheet merges cells).
 
     Run it before openpyxl, calamine or pandas see a file from another office. The checks, in
     order: exists and is a file; not empty; not a CFB file (password-protected book or old
@@ -118,7 +132,9 @@ def check_workbook_file(
     if path.is_dir():
         raise SsoError("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "this is a folder, not a file", where=where)
     try:
-        _check_contents(path, where, expect_macro, max_uncompressed, max_ratio, max_rows, max_parts)
+        return _check_contents(
+            path, where, expect_macro, max_uncompressed, max_ratio, max_rows, max_parts
+        )
     except OSError as exc:  # unreadable: permissions, a network share gone away...
         reason = exc.strerror or str(exc)
         raise SsoError(
@@ -134,7 +150,7 @@ def _check_contents(
     max_ratio: float,
     max_rows: int,
     max_parts: int,
-) -> None:
+) -> CheckedWorkbook:
     """The body of check_workbook_file, once we know ``path`` is a file."""
     with path.open("rb") as f:
         magic = f.read(8)
@@ -182,10 +198,12 @@ def _check_contents(
 
         sheets = {part for part, ct in overrides.items() if ct == _CT_WORKSHEET}
         too_long: list[tuple[str, int]] = []
+        merged = False
         for info in infos:
-            rows = _scan_part(zf, info, info.filename.lower() in sheets, where)
-            if rows > max_rows:
-                too_long.append((info.filename, rows))
+            scan = _scan_part(zf, info, info.filename.lower() in sheets, max_rows, where)
+            merged = merged or scan.merged
+            if scan.rows > max_rows:
+                too_long.append((info.filename, scan.rows))
         if too_long:  # reported after the pass, so every part has passed the DTD check
             part, rows = too_long[0]
             sheet = _sheet_names(zf, by_name, workbook_part).get(part.lower(), part)
@@ -194,6 +212,7 @@ def _check_contents(
                 f"sheet {sheet} has {rows:,} rows, over the {max_rows:,}-row limit",
                 where=where,
             )
+    return CheckedWorkbook(has_merged_cells=merged)
 
 
 def _ole_refusal(f: io.BufferedReader, where: str, limit: int) -> SsoError:
@@ -375,15 +394,26 @@ def _max_row_in_ref(ref: bytes) -> int:
     return max(rows, default=0)
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, where: str) -> int:
-    """Stream one part: CRC check (zipfile checks at EOF), DTD check, row count for sheets.
+@dataclass(frozen=True)
+class _PartScan:
+    rows: int = 0  # a worksheet's largest row count seen (<dimension> or counted <row> tags)
+    merged: bool = False  # a worksheet that declares merged cells
 
-    Returns the largest row count seen (``<dimension>`` or counted ``<row>`` tags) for a
-    worksheet, else 0.
+
+def _scan_part(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, max_rows: int, where: str
+) -> _PartScan:
+    """Stream one part: CRC check (zipfile checks at EOF), DTD check; for a worksheet its
+    row count and whether it merges cells.
+
+    ``<row`` tags are counted only in a worksheet big enough to hold more than ``max_rows``
+    of them: the smallest row is ``<row/>``, 6 bytes, and zipfile never returns more than the
+    declared size, so a smaller part cannot be over the limit (an SSO sheet never is).
     """
     name = info.filename
     is_xml = name.lower().endswith(_XML_SUFFIXES)
-    rows = 0
+    count_rows = is_sheet and info.file_size >= _MIN_ROW_BYTES * (max_rows + 1)
+    rows, merged = 0, False
     try:
         with zf.open(info) as part:
             head = part.read(_HEAD)
@@ -397,10 +427,12 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, where
             chunk = head
             while chunk:
                 if is_sheet:
-                    # Count "<row" tags, including one split across two chunks, once each:
-                    # a match ending inside the kept tail was counted in the previous round.
+                    # A tag split across two chunks is found in tail + chunk; a match ending
+                    # inside the kept tail was counted in the previous round.
                     buf = tail + chunk
-                    counted += sum(1 for m in _ROW_RE.finditer(buf) if m.end() > len(tail))
+                    merged = merged or _MERGE_TAG in buf
+                    if count_rows:
+                        counted += sum(1 for m in _ROW_RE.finditer(buf) if m.end() > len(tail))
                     tail = buf[-_ROW_TAG_MAX:]
                 chunk = part.read(_CHUNK)
             rows = max(rows, counted)
@@ -408,7 +440,7 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, where
         raise _damaged(where, f"{name}: {exc}") from exc
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, zip encryption
         raise _damaged(where, f"{name}: {exc}") from exc
-    return rows
+    return _PartScan(rows, merged)
 
 
 def _read_small_xml(
