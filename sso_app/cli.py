@@ -55,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("inputs", type=Path, nargs="+", metavar="FILES_OR_DIR")
     c.add_argument("-o", "--output", type=Path, required=True)
     c.add_argument("--quarter", "-q", type=_quarter)
+    c.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes reading the files (default: one per core for 16 files or more)",
+    )
 
     rs = sub.add_parser("restore", help="put BOOK's backup (<name>.backup.xlsm) back in place")
     rs.add_argument("book", type=Path)
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "consolidate":
             from .consolidate import consolidate
 
-            report = consolidate(args.inputs, args.output, args.quarter)
+            report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
             print(report)
         elif args.command == "restore":
             from .safe_io import restore_backup

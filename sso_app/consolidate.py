@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -194,8 +195,9 @@ PARALLEL_MIN_FILES = 16
 
 
 def default_workers(n_files: int) -> int:
-    """Processes to read ``n_files`` with: one per core, one if few files or no fork()."""
-    if n_files < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+    """Processes to read ``n_files`` with: one per core on Linux, else one (few files; no
+    fork(); macOS, where fork() is unsafe beside system frameworks)."""
+    if n_files < PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
         return 1
     return max(1, min(os.cpu_count() or 1, n_files // 8))
 
@@ -210,7 +212,7 @@ def open_unit_files(paths: Sequence[Path], workers: int | None = None) -> list[U
     """
     paths = list(paths)
     workers = default_workers(len(paths)) if workers is None else max(1, workers)
-    if workers == 1 or len(paths) < 2:
+    if workers == 1 or len(paths) < 2 or "fork" not in mp.get_all_start_methods():
         return [open_unit_file(p) for p in paths]
     chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
     try:

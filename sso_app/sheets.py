@@ -255,7 +255,7 @@ def display_width(text: str) -> int:
     >>> display_width("ที่ปรึกษา"), len("ที่ปรึกษา")
     (6, 9)
     """
-    return len(text.translate(_NO_WIDTH))
+    return len(text) if text.isascii() else len(text.translate(_NO_WIDTH))
 
 
 def autosize(

@@ -128,26 +128,34 @@ def valid_rows(kpis: Imported | pd.DataFrame) -> pd.DataFrame:
     return kpis
 
 
+def _stack(units: Sequence[str], frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``frames`` one under the other, ``reporting_unit`` first (one concat, one column)."""
+    stacked = pd.concat(frames, ignore_index=True)
+    stacked.insert(
+        0, UNIT_KEY, np.repeat(np.asarray(units, dtype=object), [len(f) for f in frames])
+    )
+    return stacked
+
+
 def stack_units(reports: Sequence[UnitReport]) -> pd.DataFrame:
     """Every unit's valid rows in one frame, ``reporting_unit`` first, input order kept."""
-    frames = [valid_rows(r.kpis).assign(**{UNIT_KEY: r.unit}) for r in reports]
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    pairs = [(r.unit, valid_rows(r.kpis)) for r in reports]
+    pairs = [(unit, f) for unit, f in pairs if len(f)]
+    if not pairs:
         return pd.DataFrame(columns=[UNIT_KEY, *INDICATOR_KEY, *_DESCRIPTIVE, *_VALUES])
-    stacked = pd.concat(frames, ignore_index=True)
-    return stacked[[UNIT_KEY, *[c for c in stacked.columns if c != UNIT_KEY]]]
+    return _stack(*zip(*pairs, strict=True))
 
 
 def stack_budgets(reports: Sequence[UnitReport]) -> pd.DataFrame:
     """Every unit's budget rows (category, plan, spent) with ``reporting_unit``."""
-    frames = [
-        r.budget[["category", "plan", "spent"]].assign(**{UNIT_KEY: r.unit})
+    pairs = [
+        (r.unit, r.budget[["category", "plan", "spent"]])
         for r in reports
         if r.budget is not None and len(r.budget)
     ]
-    if not frames:
+    if not pairs:
         return pd.DataFrame(columns=[UNIT_KEY, "category", "plan", "spent"])
-    return pd.concat(frames, ignore_index=True)[[UNIT_KEY, "category", "plan", "spent"]]
+    return _stack(*zip(*pairs, strict=True))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -278,6 +278,51 @@ def messy_raw(seed: int) -> pd.DataFrame:
     return frame.drop(columns=["source_row"])
 
 
+def assert_same_files(got, expected) -> None:
+    """Two reads of the same paths: the same statuses, settings and raw tables."""
+    assert [(f.path, f.status, f.unit, f.refusal, f.issues) for f in got] == [
+        (f.path, f.status, f.unit, f.refusal, f.issues) for f in expected
+    ]
+    for a, b in zip(got, expected, strict=True):
+        for x, y in ((a.raw_kpis, b.raw_kpis), (a.raw_budget, b.raw_budget)):
+            assert (x is None) == (y is None)
+            if x is not None:
+                pd.testing.assert_frame_equal(x[0], y[0])
+                assert x[1] == y[1]
+
+
+def test_files_read_in_worker_processes_equal_files_read_here(inbox: Path):
+    from sso_app.consolidate import open_unit_files
+
+    paths = expand_inputs([inbox])
+    assert len(paths) >= 6  # good, damaged, other, old year: every kind of outcome
+    alone = open_unit_files(paths, workers=1)
+    assert_same_files(open_unit_files(paths, workers=2), alone)
+    assert {f.status for f in alone} >= {"refused", "ok"}
+
+
+def test_a_worker_that_dies_leaves_the_files_to_this_process(
+    inbox: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The OS killing a worker (out of memory) must not cost the run: the files are read
+    again in the main process."""
+    from sso_app import consolidate as module
+
+    main_pid = os.getpid()
+    real = module._open_unit_file
+
+    def dies_in_a_worker(result):
+        if os.getpid() != main_pid:
+            os._exit(9)
+        return real(result)
+
+    monkeypatch.setattr(module, "_open_unit_file", dies_in_a_worker)
+    paths = expand_inputs([inbox])
+    got = module.open_unit_files(paths, workers=2)
+    assert [f.path for f in got] == paths
+    assert_same_files(got, module.open_unit_files(paths, workers=1))
+
+
 def test_typing_many_files_at_once_equals_one_file_at_a_time():
     from sso_app.consolidate import import_many
     from sso_kpi.importing import Source

@@ -157,6 +157,15 @@ def test_valid_xlsm_passes(tmp_path: Path) -> None:
     check_workbook_file(path, expect_macro=True)
 
 
+def test_the_check_tells_whether_a_sheet_merges_cells(tmp_path: Path) -> None:
+    plain = make_workbook(tmp_path / "plain.xlsx")
+    assert not check_workbook_file(plain).has_merged_cells
+    wb = openpyxl.load_workbook(plain)
+    wb.active.merge_cells("A1:A2")
+    wb.save(tmp_path / "merged.xlsx")
+    assert check_workbook_file(tmp_path / "merged.xlsx").has_merged_cells
+
+
 # ------------------------------------------------------------------------------------------
 # check_workbook_file: one refusal per kind
 # ------------------------------------------------------------------------------------------
@@ -360,9 +369,11 @@ def test_refuses_entity_bomb(tmp_path: Path) -> None:
 
 
 def test_openpyxl_with_defusedxml_refuses_entity_bomb(tmp_path: Path) -> None:
-    """The pyproject dependency really protects us: openpyxl parses through defusedxml."""
-    defusedxml = pytest.importorskip("defusedxml")
-    assert openpyxl.DEFUSEDXML is True
+    """The pyproject dependency really protects us: openpyxl parses cells and strings through
+    defusedxml (its other parts through lxml, which it sets not to resolve entities)."""
+    import defusedxml
+
+    assert openpyxl.DEFUSEDXML is True and openpyxl.LXML is True
     path = make_entity_bomb(tmp_path, "unit17.xlsx")
     with pytest.raises(ValueError, match="could not read strings") as err:
         openpyxl.load_workbook(path)
