@@ -173,9 +173,9 @@ def _not_sso(path: Path, detail_th: str, detail_en: str) -> SsoError:
 def read_unit_files(
     paths: Sequence[Path], workers: int | None = None
 ) -> tuple[list[UnitFile], int, str]:
-    """Every file checked and opened one by one; files of another year and older copies of
-    a unit's file set aside; then all KPI and budget rows typed in one pass each (the
-    engine's import costs about the same for 200 rows or 20,000: once, not 100 times).
+    """Every file checked and opened (``open_unit_files``); files of another year and older
+    copies of a unit's file set aside; then all KPI and budget rows typed in one pass each
+    (the engine's import costs about the same for 200 rows or 20,000: once, not 100 times).
 
     Returns the files (every one, with its status), the plan year (พ.ศ.) and its kind.
     """
@@ -364,8 +364,8 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
 
 def without_blank_optional_columns(raw: pd.DataFrame) -> pd.DataFrame:
     """``raw`` less the optional columns with no value in any row (a quarterly unit leaves
-    all 24 monthly columns empty): they read exactly as missing ones, and a file read in a
-    worker process travels back in a third of the bytes without them."""
+    all 24 monthly columns empty): they read exactly as missing ones, so they need neither
+    carrying back from a worker process nor typing."""
     keys = [canonical_column(c) for c in raw.columns]
     keep = [k in REQUIRED_COLUMNS or not _blank(raw.iloc[:, j]) for j, k in enumerate(keys)]
     return raw.loc[:, keep]

@@ -408,7 +408,7 @@ def _scan_part(
 
     ``<row`` tags are counted only in a worksheet big enough to hold more than ``max_rows``
     of them: the smallest row is ``<row/>``, 6 bytes, and zipfile never returns more than the
-    declared size, so a smaller part cannot be over the limit (an SSO sheet never is).
+    declared size, so a smaller part cannot be over the limit.
     """
     name = info.filename
     is_xml = name.lower().endswith(_XML_SUFFIXES)

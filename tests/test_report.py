@@ -152,3 +152,17 @@ def test_title_wording():
     assert "ประจำปีงบประมาณ พ.ศ. 2566 ไตรมาสที่ 4 (สะสม ต.ค. – ก.ย.)" in report_title(
         Settings(year_be=2566, year_kind="fiscal"), 4
     )
+
+
+def test_a_thai_font_installed_after_matplotlib_cached_its_list_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """matplotlib reads its font cache, not the disk: a cache made before fonts-thai-tlwg
+    was installed lists no Thai font, and the chart must still find one."""
+    from matplotlib import font_manager
+
+    from sso_app.report import PNG_FONTS, thai_font
+
+    without_thai = [f for f in font_manager.fontManager.ttflist if f.name not in PNG_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", without_thai)
+    assert thai_font() in PNG_FONTS
