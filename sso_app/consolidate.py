@@ -192,12 +192,15 @@ def read_unit_files(
 
 # A pool costs a few tens of milliseconds to start: below this many files one process wins.
 PARALLEL_MIN_FILES = 16
+# Workers are forked (nothing to import again): safe on Linux; Windows has no fork() and on
+# macOS it is unsafe beside system frameworks, so those read in one process.
+CAN_FORK = sys.platform.startswith("linux")
 
 
 def default_workers(n_files: int) -> int:
-    """Processes to read ``n_files`` with: one per core on Linux, else one (few files; no
-    fork(); macOS, where fork() is unsafe beside system frameworks)."""
-    if n_files < PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
+    """Processes to read ``n_files`` with: one per core, or one for a few files or where
+    workers cannot be forked (``CAN_FORK``)."""
+    if n_files < PARALLEL_MIN_FILES or not CAN_FORK:
         return 1
     return max(1, min(os.cpu_count() or 1, n_files // 8))
 
@@ -206,13 +209,13 @@ def open_unit_files(paths: Sequence[Path], workers: int | None = None) -> list[U
     """``open_unit_file`` of every path, in input order, over ``workers`` processes.
 
     Checking and parsing a file is independent of every other file and is most of a
-    consolidation's time, so it is spread over the cores (forked workers: nothing to import
-    again). ``workers=1`` reads in this process. Should a worker die (the OS killing it for
+    consolidation's time, so it is spread over the cores. ``workers=1``, or a system where
+    workers cannot be forked, reads in this process. Should a worker die (the OS killing it for
     memory, a crash in a parser), the files are read again here, one by one, as before.
     """
     paths = list(paths)
     workers = default_workers(len(paths)) if workers is None else max(1, workers)
-    if workers == 1 or len(paths) < 2 or "fork" not in mp.get_all_start_methods():
+    if workers == 1 or len(paths) < 2 or not CAN_FORK:
         return [open_unit_file(p) for p in paths]
     chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
     try:
@@ -304,8 +307,7 @@ def _open_unit_file(result: UnitFile) -> UnitFile:
             )
         )
     merges = checked.has_merged_cells
-    frame, source = read_book_table(book, layout.TABLE_KPI, path, merges=merges)
-    result.raw_kpis = without_blank_optional_columns(frame), source
+    result.raw_kpis = read_book_table(book, layout.TABLE_KPI, path, merges=merges)
     if layout.TABLE_BUDGET in tables:
         result.raw_budget = read_book_table(book, layout.TABLE_BUDGET, path, merges=merges)
     return result
@@ -353,22 +355,13 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
         ids = normalise_text(stacked["project_id"]).to_numpy()
         tags = np.repeat(np.array([_tag(i) for i in together], dtype=object), lengths)
         stacked["project_id"] = np.where(ids != "", tags + ids, stacked["project_id"])
-        stacked = without_blank_optional_columns(stacked)
-        imported = read_table(stacked, Source(first_row=0), form="kpi")
+        blank = [c for c in stacked.columns if c not in REQUIRED_COLUMNS and _blank(stacked[c])]
+        imported = read_table(stacked.drop(columns=blank), Source(first_row=0), form="kpi")
         offsets = np.cumsum([0, *lengths])
         parts = _split_rows(imported, offsets)
         for k, i in enumerate(together):
             out[i] = _one_file(*parts[k], offsets[k], raws[i][1])
     return out  # type: ignore[return-value]
-
-
-def without_blank_optional_columns(raw: pd.DataFrame) -> pd.DataFrame:
-    """``raw`` less the optional columns with no value in any row (a quarterly unit leaves
-    all 24 monthly columns empty): they read exactly as missing ones, so they need neither
-    carrying back from a worker process nor typing."""
-    keys = [canonical_column(c) for c in raw.columns]
-    keep = [k in REQUIRED_COLUMNS or not _blank(raw.iloc[:, j]) for j, k in enumerate(keys)]
-    return raw.loc[:, keep]
 
 
 def _blank(column: pd.Series) -> bool:

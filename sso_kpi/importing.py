@@ -138,7 +138,7 @@ def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame,
     rows = pd.Series(np.arange(len(frame)) + source.first_row, index=frame.index)
     cells = frame.to_numpy(dtype=object)
     blank = pd.isna(cells) | (cells == "")
-    # A cell of spaces is blank too; only text cells can be, so only they are stripped.
+    # A cell of spaces is blank too; only text cells can be, so only they are looked at.
     text = ~blank & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
     if text.any():
         blank[text] = [t.isspace() for t in cells[text]]  # non-empty: blank iff all space
