@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sso_app.layout import BUDGET_CATEGORIES
+from sso_app.book.layout import BUDGET_CATEGORIES
 from sso_kpi import schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,7 +220,7 @@ def write_unit_workbook(
     import openpyxl
     from openpyxl.worksheet.table import Table
 
-    from sso_app import layout
+    from sso_app.book import layout
 
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -291,7 +291,7 @@ def sso_book(path: Path, frame: pd.DataFrame, *, unit: str = "") -> Path:
     would (``sso-kpi import --replace``), and the unit's name in its settings."""
     from sso_app.bookimport import import_into
     from sso_app.build import build_workbook
-    from sso_app.safe_io import backup_path_for
+    from sso_app.files.writing import backup_path_for
 
     build_workbook(path, demo=False)
     path.with_suffix(".py").unlink(missing_ok=True)  # the builder's companion module
@@ -309,8 +309,8 @@ def set_unit(book: Path, unit: str) -> None:
     import openpyxl
     from openpyxl.utils import range_boundaries
 
-    from sso_app import layout
-    from sso_app.rebuild import customui_of, save_macro_book
+    from sso_app.book import layout
+    from sso_app.book.saving import customui_of, save_macro_book
 
     customui = customui_of(book)
     wb = openpyxl.load_workbook(book, keep_vba=True)
@@ -367,8 +367,8 @@ def unit_books(folder: Path, sizes: Sizes) -> list[Path]:
     import openpyxl
     from openpyxl.utils import range_boundaries
 
-    from sso_app import layout
-    from sso_app.rebuild import customui_of, save_macro_book
+    from sso_app.book import layout
+    from sso_app.book.saving import customui_of, save_macro_book
 
     folder.mkdir(parents=True, exist_ok=True)
     plan = generate.indicators(sizes.unit_rows, seed=2564)
@@ -416,7 +416,8 @@ def calamine_read_all(paths: list[Path]) -> int:
 
 
 def bench_consolidate(sizes: Sizes, results: Results, work: Path, trace: bool) -> None:
-    from sso_app.consolidate import consolidate, default_workers
+    from sso_app.consolidate import consolidate
+    from sso_app.national.intake import default_workers
 
     trace = trace and sizes.trace_heavy
     start = time.perf_counter()
@@ -454,9 +455,11 @@ def bench_consolidate(sizes: Sizes, results: Results, work: Path, trace: bool) -
 
 def consolidate_stages(paths: list[Path], output: Path, results: Results) -> None:
     """Where one process's consolidation time goes, stage by stage (best of two)."""
-    from sso_app import consolidate as c
-    from sso_app.national_book import write_national_workbook
-    from sso_app.safe_io import check_workbook_file
+    from sso_app.consolidate import write_projects_csv
+    from sso_app.files.checks import check_workbook_file
+    from sso_app.national import intake as c
+    from sso_app.national.workbook import write_national_workbook
+    from sso_kpi.consolidation import UnitReport, consolidate_units
 
     def stage(name: str, fn: Callable[[], object]) -> object:
         times, value = [], None
@@ -484,15 +487,15 @@ def consolidate_stages(paths: list[Path], output: Path, results: Results) -> Non
     files, year_be, year_kind = typed()
     typed()
     results.add("stage_typing", min(typing))
-    reports = [c.UnitReport(f.unit, f.imported, f.budget) for f in files if f.usable]
-    national = stage("scoring", lambda: c.consolidate_units(reports, None))
+    reports = [UnitReport(f.unit, f.imported, f.budget) for f in files if f.usable]
+    national = stage("scoring", lambda: consolidate_units(reports, None))
     stage(
         "national_workbook",
         lambda: write_national_workbook(
             output, national, files, year_be=year_be, year_kind=year_kind
         ),
     )
-    stage("csv", lambda: c.write_projects_csv(output.with_suffix(".csv"), national))
+    stage("csv", lambda: write_projects_csv(output.with_suffix(".csv"), national))
 
 
 # ---------------------------------------------------------------------------------------------

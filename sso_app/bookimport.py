@@ -15,27 +15,24 @@ from pathlib import Path
 from typing import Literal
 
 import openpyxl
-import pandas as pd
 import python_calamine as calamine
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import range_boundaries
 
+from sso_app.book import layout
+from sso_app.book.entry_sheet import (
+    _refuse_occupied,
+    fit_kpi_block,
+    kpi_table_frame,
+    resize_table,
+    write_rows,
+)
+from sso_app.book.opening import check_sso_book
+from sso_app.book.readers import calamine_table, read_raw
+from sso_app.book.saving import customui_of, refuse_if_open, save_macro_book, verify_macro_book
+from sso_app.book.settings import settings_from_rows
+from sso_app.files.writing import atomic_write
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.importing import Imported, read_table
-
-from . import layout
-from .build import fit_kpi_block, kpi_table_frame
-from .readers import calamine_table, read_raw
-from .rebuild import (
-    check_sso_book,
-    customui_of,
-    refuse_if_open,
-    save_macro_book,
-    verify_macro_book,
-)
-from .safe_io import atomic_write, set_text_cell
-from .sheets import cell_value
-from .summary import settings_from_rows
 
 Mode = Literal["replace", "append"] | None
 
@@ -99,55 +96,6 @@ def _duplicates(new: Imported, existing: Imported, file: str) -> list[Issue]:
                 )
             )
     return issues
-
-
-def _header_columns(ws: Worksheet) -> dict[str, int]:
-    """tbl_kpi column name → sheet column, read from the header row (columns may be moved)."""
-    min_col, header, max_col, _ = range_boundaries(ws.tables[layout.TABLE_KPI].ref)
-    return {
-        str(ws.cell(row=header, column=c).value): c
-        for c in range(min_col, max_col + 1)
-        if ws.cell(row=header, column=c).value is not None
-    }
-
-
-def _row_is_empty(ws: Worksheet, row: int, columns: list[int]) -> bool:
-    return all(ws.cell(row=row, column=c).value in (None, "") for c in columns)
-
-
-def write_rows(ws: Worksheet, frame: pd.DataFrame, start: int) -> None:
-    """Write ``frame`` (tbl_kpi columns) from sheet row ``start``; text stays text."""
-    where = _header_columns(ws)
-    values = frame.to_numpy(dtype=object)
-    for i in range(len(frame)):
-        for j, column in enumerate(frame.columns):
-            if column in where:
-                cell = ws.cell(row=start + i, column=where[column])
-                set_text_cell(cell, cell_value(values[i, j]))
-                if column == "budget":
-                    cell.number_format = "#,##0"
-
-
-def resize_table(ws: Worksheet, last_row: int) -> None:
-    """Set tbl_kpi's range (and its filter range, or Excel "repairs" the file) to ``last_row``."""
-    table = ws.tables[layout.TABLE_KPI]
-    min_col, header, max_col, _ = range_boundaries(table.ref)
-    ref = f"{get_column_letter(min_col)}{header}:{get_column_letter(max_col)}{last_row}"
-    table.ref = ref
-    if table.autoFilter is not None:
-        table.autoFilter.ref = ref
-
-
-def _refuse_occupied(ws: Worksheet, rows: range, columns: list[int], book: Path) -> None:
-    """Never write over cells a planner typed below the table."""
-    for r in rows:
-        if not _row_is_empty(ws, r, columns):
-            raise SsoError(
-                f"มีข้อมูลอยู่ใต้ตาราง tbl_kpi (แถว {r}) ซึ่งจะถูกเขียนทับ: ย้ายข้อมูลนั้นออกก่อน",
-                f"there are cells below tbl_kpi (row {r}) that the new rows would overwrite: "
-                "move them first",
-                where=f"{book} [{layout.SHEET_ENTRY}]",
-            )
 
 
 def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:

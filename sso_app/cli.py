@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
             print(report)
         elif args.command == "restore":
-            from .safe_io import restore_backup
+            from .files.writing import restore_backup
 
             restored = restore_backup(args.book)
             print(f"คืนไฟล์สำรองแล้ว / backup restored: {restored}")

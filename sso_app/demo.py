@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sso_app.book import layout
+from sso_app.book.libreoffice import convert
+from sso_app.files.writing import atomic_write
+from sso_app.rebuild import RebuildReport, rebuild
 from sso_kpi.errors import SsoError
-
-from . import layout
-from .libreoffice import convert
-from .rebuild import RebuildReport, rebuild
-from .safe_io import atomic_write
 
 WORKBOOK_DIR = Path(__file__).resolve().parents[1] / "workbook"
 SHIM_NAME = "SSO_Plan.py"

@@ -19,15 +19,14 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from sso_app.book import layout
+from sso_app.book.entry_sheet import computed_letters, kpi_formulas
+from sso_app.book.opening import REQUIRED_TABLES, book_data, evaluation_of
+from sso_app.book.readers import TableCells
+from sso_app.book.summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
+from sso_app.files.textsafe import text_safe_for_sheet
 from sso_kpi.errors import SsoError
 from sso_kpi.scoring import GREEN, RED, YELLOW
-
-from . import layout
-from .build import computed_letters, kpi_formulas
-from .readers import TableCells
-from .rebuild import REQUIRED_TABLES, book_data, evaluation_of
-from .safe_io import text_safe_for_sheet
-from .summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
 
 CHART_SIZE = (460, 260)  # points: about the size of the headless chart
 

@@ -31,6 +31,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sso_app.book import layout
+from sso_app.book.layout import NATIONAL_KPI_TABLE
+from sso_app.book.libreoffice import convert
+from sso_app.book.readers import open_calamine, read_book_table
+from sso_app.book.settings import Settings, settings_from_rows
+from sso_app.book.sheets import add_bands_chart
+from sso_app.files.checks import check_workbook_file
+from sso_app.files.textsafe import set_text_cell
+from sso_app.files.writing import atomic_write
+from sso_app.national.workbook import wrapped_lines
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import Evaluation, evaluate, red_and_missing
 from sso_kpi.importing import read_table
@@ -38,15 +48,6 @@ from sso_kpi.periods import cumulative_label
 from sso_kpi.rollup import with_total
 from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, GREEN, GREY, RED, YELLOW
 from sso_kpi.values import round_half_up
-
-from . import layout
-from .consolidate import read_book_table
-from .libreoffice import convert
-from .national_book import NATIONAL_KPI_TABLE, wrapped_lines
-from .readers import open_calamine
-from .safe_io import atomic_write, check_workbook_file, set_text_cell
-from .sheets import add_bands_chart
-from .summary import Settings, settings_from_rows
 
 FONT = "Loma"  # fonts-thai-tlwg; "TH Sarabun New" is the office's font but rarely installed
 PNG_FONTS = ("TH Sarabun New", "Sarabun", "Loma", "Garuda", "Waree", "Tahoma")

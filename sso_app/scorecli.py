@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sso_app.book.readers import read_raw
 from sso_kpi.evaluation import Evaluation, evaluate
 from sso_kpi.importing import Imported, read_table
 from sso_kpi.opdc import Scorecard, score_card
 from sso_kpi.rollup import latest_quarter, with_total
 from sso_kpi.values import round_half_up
-
-from .readers import read_raw
 
 
 def load(path: Path) -> Imported:

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from sso_app import layout
+from sso_app.book import layout
 from sso_app.bookimport import import_into
 from sso_app.cli import main as cli_main
+from sso_app.files.writing import backup_path_for
 from sso_app.rebuild import rebuild
-from sso_app.safe_io import backup_path_for
 from sso_kpi.errors import SsoError
 from tests.conftest import ACTION_PLAN, raw_csv
 from tests.test_build import check_macro_parts, copy_book, demo_book, empty_book, zip_members

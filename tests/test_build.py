@@ -22,8 +22,9 @@ from openpyxl.utils import column_index_from_string, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 import udfs
-from sso_app import build, layout, template
-from sso_app.libreoffice import XLSX_FILTER, convert, pdf_text
+from sso_app import build
+from sso_app.book import entry_sheet, layout, template
+from sso_app.book.libreoffice import XLSX_FILTER, convert, pdf_text
 from sso_kpi.schema import AGGREGATIONS, DIRECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -426,7 +427,7 @@ def test_libreoffice_prints_the_book_with_thai_text() -> None:
 
 
 def test_column_letters_helper_matches_layout() -> None:
-    letters = build.kpi_letters()
+    letters = entry_sheet.kpi_letters()
     assert column_index_from_string(letters["project_id"]) == 1
     assert letters["result_m12"] == "AW"
-    assert build.computed_letters()["plan_now"] == "AY"
+    assert entry_sheet.computed_letters()["plan_now"] == "AY"

@@ -14,13 +14,14 @@ import pytest
 from openpyxl.utils import range_boundaries
 
 from bench.generate import budget_rows, indicators, unit_copy, write_unit_workbook
+from sso_app.book.layout import NATIONAL_KPI_TABLE
+from sso_app.book.libreoffice import convert, pdf_text
+from sso_app.book.readers import read_raw
+from sso_app.book.summary import band_table
 from sso_app.build import build_workbook
 from sso_app.cli import main
-from sso_app.consolidate import consolidate, expand_inputs
-from sso_app.libreoffice import convert, pdf_text
-from sso_app.national_book import NATIONAL_KPI_TABLE
-from sso_app.readers import read_raw
-from sso_app.summary import band_table
+from sso_app.consolidate import consolidate
+from sso_app.national.intake import expand_inputs
 from sso_kpi.consolidation import UnitReport, consolidate_units
 from sso_kpi.importing import read_table
 
@@ -292,7 +293,7 @@ def assert_same_files(got, expected) -> None:
 
 
 def test_files_read_in_worker_processes_equal_files_read_here(inbox: Path):
-    from sso_app.consolidate import open_unit_files
+    from sso_app.national.intake import open_unit_files
 
     paths = expand_inputs([inbox])
     assert len(paths) >= 6  # good, damaged, other, old year: every kind of outcome
@@ -306,7 +307,7 @@ def test_a_worker_that_dies_leaves_the_files_to_this_process(
 ):
     """The OS killing a worker (out of memory) must not cost the run: the files are read
     again in the main process."""
-    from sso_app import consolidate as module
+    from sso_app.national import intake as module
 
     main_pid = os.getpid()
     real = module._open_unit_file
@@ -324,7 +325,7 @@ def test_a_worker_that_dies_leaves_the_files_to_this_process(
 
 
 def test_typing_many_files_at_once_equals_one_file_at_a_time():
-    from sso_app.consolidate import import_many
+    from sso_app.national.intake import import_many
     from sso_kpi.importing import Source
 
     raws = [
@@ -345,7 +346,7 @@ def test_typing_many_files_at_once_equals_one_file_at_a_time():
 def test_merged_project_cells_are_filled_as_the_readers_do(tmp_path: Path):
     """Excel refuses merges inside a table, other tools do not: a merged project id still
     belongs to every row it covers."""
-    from sso_app.consolidate import read_unit_file
+    from sso_app.national.intake import read_unit_file
 
     frame = plan()
     first = frame["project_id"] == frame["project_id"].iloc[0]

@@ -6,9 +6,9 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from sso_app import layout
+from sso_app.book import layout
+from sso_app.book.libreoffice import pdf_fonts, pdf_text
 from sso_app.demo import PDF_NAME, only_sheet_visible, run_demo
-from sso_app.libreoffice import pdf_fonts, pdf_text
 from tests.test_build import SHIPPED, check_macro_parts
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import openpyxl
 
-from sso_app import layout
-from sso_app.safe_io import TEMP_PREFIX, check_workbook_file
+from sso_app.book import layout
+from sso_app.files.checks import check_workbook_file
+from sso_app.files.writing import TEMP_PREFIX
 
 from .conftest import ACTION_PLAN
 

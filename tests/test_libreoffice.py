@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sso_app import libreoffice as lo
-from sso_app.template import base_workbook, write_xlwings_conf
+from sso_app.book import libreoffice as lo
+from sso_app.book.template import base_workbook, write_xlwings_conf
 from sso_kpi.errors import SsoError
 
 THAI_TITLE = "สำนักงานประกันสังคม"

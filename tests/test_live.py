@@ -17,10 +17,12 @@ import pytest
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-from sso_app import layout, live
-from sso_app.build import computed_letters
-from sso_app.rebuild import read_book, rebuild
-from sso_app.summary import summary_frames
+from sso_app import live
+from sso_app.book import layout
+from sso_app.book.entry_sheet import computed_letters
+from sso_app.book.opening import read_book
+from sso_app.book.summary import summary_frames
+from sso_app.rebuild import rebuild
 from sso_kpi.scoring import GREEN
 
 from .fake_xlwings import FakeBook
@@ -82,7 +84,7 @@ def test_band_cells_are_filled_and_the_chart_leaves_out_the_total(book):
 
 
 def _ev_budget_settings(path):
-    from sso_app.rebuild import evaluation_of
+    from sso_app.book.opening import evaluation_of
 
     data = read_book(path)
     return evaluation_of(data), data.budget, data.settings

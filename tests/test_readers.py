@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table
 
-from sso_app.readers import read_raw
+from sso_app.book.readers import read_raw
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import read_table
 

@@ -15,10 +15,14 @@ import python_calamine as calamine
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula
 
-from sso_app import layout, rebuild, template
+from sso_app.book import layout, template
+from sso_app.book.settings import Settings
+from sso_app.book.saving import save_macro_book
+from sso_app.book.summary import summary_frames
 from sso_app.cli import main as cli_main
-from sso_app.safe_io import TEMP_PREFIX, backup_path_for, check_workbook_file
-from sso_app.summary import Settings, summary_frames
+from sso_app.files.checks import check_workbook_file
+from sso_app.files.writing import TEMP_PREFIX, backup_path_for
+from sso_app import rebuild
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import evaluate
 from sso_kpi.importing import Imported
@@ -177,7 +181,7 @@ def test_settings_are_read_from_the_book(tmp_path: Path) -> None:
     ws = wb[layout.SHEET_SETTINGS]
     row = 4 + layout.SETTING_KEYS.index("green_at")
     ws.cell(row=row, column=2).value = 150
-    rebuild.save_macro_book(wb, book.with_name("x.xlsm"), template.ribbon_xml())
+    save_macro_book(wb, book.with_name("x.xlsm"), template.ribbon_xml())
     os.replace(book.with_name("x.xlsm"), book)
     report = rebuild.rebuild(book)
     assert report.bands["green"] < 27  # a higher bar: fewer greens
@@ -213,7 +217,7 @@ def test_refuses_another_schema_version(tmp_path: Path) -> None:
     book = copy_book(demo_book(), tmp_path)
     wb = openpyxl.load_workbook(book, keep_vba=True)
     wb[layout.SHEET_SETTINGS]["B4"].value = "99"
-    rebuild.save_macro_book(wb, book, template.ribbon_xml())
+    save_macro_book(wb, book, template.ribbon_xml())
     with pytest.raises(SsoError, match="schema_version"):
         rebuild.rebuild(book)
 
@@ -242,7 +246,7 @@ def test_libreoffice_recalculates_the_rebuilt_card_and_prints_it(rebuilt) -> Non
     assert card["D5"].value == "ระดับคุณภาพ"
     summary = recalculated(book, layout.SHEET_SUMMARY)
     assert summary["A1"].value.startswith("สรุปผลการดำเนินงาน")
-    from sso_app.libreoffice import pdf_text
+    from sso_app.book.libreoffice import pdf_text
 
     text = pdf_text(lo_pdf(book))
     assert "สรุปผลการดำเนินงานตามแผนปฏิบัติราชการ" in text
@@ -260,7 +264,7 @@ def test_members_other_than_rebuilt_sheets_are_stable(rebuilt) -> None:
 
 
 def test_settings_rows_are_checked_and_normalised() -> None:
-    from sso_app.summary import settings_from_rows, settings_rows
+    from sso_app.book.settings import settings_from_rows, settings_rows
 
     rows = [["key", "value"], *settings_rows(Settings())]
     assert settings_from_rows(rows) == Settings()

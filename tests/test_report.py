@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from bench.generate import indicators, write_unit_workbook
+from sso_app.book.libreoffice import pdf_fonts, pdf_pages_png, pdf_text
+from sso_app.book.settings import Settings
 from sso_app.build import build_workbook
 from sso_app.cli import main
 from sso_app.consolidate import consolidate
-from sso_app.libreoffice import pdf_fonts, pdf_pages_png, pdf_text
 from sso_app.report import report_title, write_report
-from sso_app.summary import Settings
 from sso_kpi.errors import SsoError
 
 THAI_FONTS = {

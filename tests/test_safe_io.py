@@ -21,17 +21,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sso_app.safe_io import (
+from sso_app.files.checks import check_workbook_file
+from sso_app.files.textsafe import csv_safe, set_text_cell, text_safe_for_sheet
+from sso_app.files.writing import (
     TEMP_PREFIX,
     atomic_write,
     backup_path_for,
-    check_workbook_file,
-    csv_safe,
     lock_file_for,
     remove_stale_temps,
     restore_backup,
-    set_text_cell,
-    text_safe_for_sheet,
 )
 from sso_kpi.errors import SsoError
 
@@ -645,7 +643,7 @@ def test_remove_stale_temps_only_old_ones(tmp_path: Path) -> None:
 CHILD = """
 import sys, time
 from pathlib import Path
-from sso_app.safe_io import atomic_write
+from sso_app.files.writing import atomic_write
 
 def write(tmp):
     with open(tmp, "wb") as f:

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sso_app.sheets import (
+from sso_app.book.sheets import (
     add_band_formatting,
     add_bands_chart,
     autosize,
@@ -132,7 +132,7 @@ def test_thai_marks_take_no_width() -> None:
 def test_band_chart_names_its_series_as_asked() -> None:
     from openpyxl import Workbook
 
-    from sso_app.sheets import add_bands_chart
+    from sso_app.book.sheets import add_bands_chart
 
     ws = Workbook().active
     for row in (["strategy", "green", "yellow", "red"], ["1", 3, 2, 1], ["2", 1, 0, 4]):

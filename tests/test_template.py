@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 import openpyxl
 import pytest
 
-from sso_app import template
-from sso_app.template import (
+from sso_app.book import template
+from sso_app.book.template import (
     CUSTOMUI_NS,
     EXTENSIBILITY_REL,
     REL_NS,

@@ -109,3 +109,6 @@ OPDC_LABEL_ROW = 9
 OPDC_HEADER_ROW = 10
 OPDC_COMPUTED_COLUMNS = ("score", "weighted", "score_engine")
 OPDC_COMPUTED_FIRST_COL = len(OPDC_TABLE_COLUMNS) + 1 + 1  # one blank column between: K
+
+
+NATIONAL_KPI_TABLE = "tbl_national_kpi"

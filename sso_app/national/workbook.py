@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,48 +17,26 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sso_kpi.consolidation import UNIT_KEY, National
-from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
-from sso_kpi.values import round_half_up
-
-from . import layout
-from .safe_io import (
-    atomic_write,
-    check_workbook_file,
-    set_text_cell,
-)
-from .sheets import (
+from sso_app.book import layout, summary
+from sso_app.book.layout import NATIONAL_KPI_TABLE
+from sso_app.book.settings import Settings, settings_rows
+from sso_app.book.sheets import (
     add_band_formatting,
     add_bands_chart,
     autosize,
     display_width,
     write_frame_table,
 )
-from .summary import (
-    COUNT_FORMAT,
-    MONEY_FORMAT,
-    PCT_FORMAT,
-    Settings,
-    band_table,
-    settings_rows,
-    title_lines,
-)
-from .summary import LABELS_TH as SUMMARY_LABELS
+from sso_app.book.summary import COUNT_FORMAT, MONEY_FORMAT, PCT_FORMAT, band_table, title_lines
+from sso_app.files.checks import check_workbook_file
+from sso_app.files.textsafe import set_text_cell
+from sso_app.files.writing import atomic_write
+from sso_app.national.intake import ERRORS, OK, REFUSED, SKIPPED, STATUS_TEXT, WARNINGS, UnitFile
+from sso_kpi.consolidation import UNIT_KEY, National
+from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
+from sso_kpi.values import round_half_up
 
-if TYPE_CHECKING:
-    from .consolidate import UnitFile
-
-NATIONAL_KPI_TABLE = "tbl_national_kpi"
 """The combined indicators in a national workbook: how a national book is told from a unit's."""
-
-OK, WARNINGS, ERRORS, REFUSED, SKIPPED = "ok", "warnings", "errors", "refused", "skipped"
-STATUS_TEXT = {
-    OK: "ใช้ได้ / ok",
-    WARNINGS: "ใช้ได้ มีข้อสังเกต / ok with warnings",
-    ERRORS: "มีข้อผิดพลาด ตัดแถวที่ผิดออก / errors: those rows left out",
-    REFUSED: "ไม่รับ อ่านไม่ได้ / refused",
-    SKIPPED: "ข้าม (มีไฟล์ใหม่กว่าของหน่วยงานเดียวกัน) / skipped: a newer file of the same unit",
-}
 
 
 def file_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
@@ -142,7 +119,7 @@ SHEET_KPIS = "ตัวชี้วัดรวม"
 NATIONAL_UNIT = "สำนักงานประกันสังคม (ภาพรวมทั้งประเทศ)"
 
 LABELS_TH = {
-    **SUMMARY_LABELS,
+    **summary.LABELS_TH,
     "file": "ไฟล์",
     "folder": "โฟลเดอร์",
     "year_be": "ปี พ.ศ.",

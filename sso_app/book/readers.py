@@ -32,7 +32,7 @@ def read_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Sou
     if suffix in CSV_SUFFIXES:
         return read_csv_raw(path), Source(file=path.name, first_row=2)
     if suffix in WORKBOOK_SUFFIXES:
-        from .safe_io import check_workbook_file
+        from sso_app.files.checks import check_workbook_file
 
         check_workbook_file(path)
         return read_workbook_raw(path, table=table)
@@ -160,3 +160,16 @@ def read_workbook_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataF
         "no header row naming the plan's columns (e.g. project_id, weight) in the first sheet",
         where=f"{path} [{sheet.name}]",
     )
+
+
+def read_book_table(
+    book: calamine.CalamineWorkbook, name: str, path: Path, *, merges: bool = False
+) -> tuple[pd.DataFrame, Source]:
+    """Raw cells of an Excel table and where they are.
+
+    Excel cannot merge cells inside a table, so an SSO workbook's tables need no merge
+    filling; ``merges=True`` (a book another tool wrote with merged cells) fills them as
+    ``readers`` does, at the cost of parsing the sheet a second time.
+    """
+    cells = calamine_table(book, name, merges=merges)
+    return cells.frame(), cells.source(path.name)

@@ -20,12 +20,13 @@ from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .safe_io import set_text_cell
+from sso_app.files.textsafe import set_text_cell
 
 __all__ = [
     "BAND_CODES",
@@ -367,3 +368,61 @@ def fit_wrapped_rows(
         if lines > 1 and row:
             current = ws.row_dimensions[row[0].row].height or 15
             ws.row_dimensions[row[0].row].height = max(current, lines * line_pt + 2)
+
+
+def _title(ws: Worksheet, text: str, hint: str = "") -> None:
+    set_text_cell(ws["A1"], text)
+    ws["A1"].font = TITLE_FONT
+    if hint:
+        set_text_cell(ws["A2"], hint)
+        ws["A2"].font = Font(italic=True, color="595959")
+
+
+def _validation(
+    kind: str,
+    *,
+    formula1: str | None = None,
+    formula2: str | None = None,
+    operator: str | None = None,
+    prompt: str = "",
+    error: str = "",
+    style: str = "stop",
+) -> DataValidation:
+    dv = DataValidation(
+        type=kind,
+        formula1=formula1,
+        formula2=formula2,
+        operator=operator,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=bool(prompt),
+        errorStyle=style,
+    )
+    dv.error, dv.errorTitle = error[:255], "SSO KPI"
+    dv.prompt, dv.promptTitle = prompt[:255], "SSO KPI"
+    return dv
+
+
+def _list(values: Sequence[str]) -> str:
+    return '"' + ",".join(values) + '"'
+
+
+TITLE_FONT = Font(bold=True, size=14, color="1F3864")
+
+
+HEADING_FONT = Font(bold=True, size=12, color="1F3864")
+
+
+BOX_FONT = Font(bold=True, size=14)
+
+
+THIN = Side(style="thin", color="808080")
+
+
+BOX_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+BOX_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
+
+
+ENGINE_FONT = Font(italic=True, color="7F7F7F")

@@ -1,0 +1,85 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_app.book.settings import Settings
+from sso_app.book.sheets import TITLE_FONT, fit_wrapped_rows
+from sso_app.book.summary_sheet import _print_setup
+from sso_app.files.textsafe import set_text_cell
+from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, BANDS
+
+
+def write_instructions_sheet(ws: Worksheet, settings: Settings) -> None:
+    ws.column_dimensions["A"].width = 120
+    row = 1
+    for kind, text in INSTRUCTIONS:
+        cell = ws.cell(row=row, column=1)
+        set_text_cell(cell, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if kind == "h1":
+            cell.font = TITLE_FONT
+        elif kind == "h2":
+            row += 1
+            cell = ws.cell(row=row, column=1)
+            ws.cell(row=row - 1, column=1).value = None
+            set_text_cell(cell, text)
+            cell.font = Font(bold=True, size=12, color="1F3864")
+        elif kind.startswith("band:"):
+            rgb = settings.colours[kind.split(":", 1)[1]]
+            cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+        row += 1
+    ws.sheet_view.showGridLines = False
+    fit_wrapped_rows(ws)
+    _print_setup(ws, landscape=False, last_col=1)
+
+
+INSTRUCTIONS: tuple[tuple[str, str], ...] = (
+    ("h1", "สมุดงานแผน-ผลตัวชี้วัด สำนักงานประกันสังคม / SSO KPI planning workbook"),
+    ("p", "สมุดงานนี้คำนวณผลสำเร็จของตัวชี้วัด ค่าเฉลี่ยงาน/โครงการ แถบสี และสรุปรายไตรมาสเอง "
+          "(ด้วย Python ผ่าน xlwings) / the book computes achievement, project averages, colour "
+          "bands and the quarterly summary itself."),
+    ("h2", "1. การกรอกข้อมูล / entering data"),
+    ("p", "• ชีต ตั้งค่า: ปี พ.ศ. (เช่น 2564), ปีปฏิทิน (calendar) หรือปีงบประมาณ (fiscal), "
+          "ไตรมาสที่จะสรุป (1-4), เกณฑ์สี และหน่วยงาน แก้เฉพาะคอลัมน์ value"),
+    ("p", "• ชีต แผน-ผล: หนึ่งแถวต่อหนึ่งตัวชี้วัด ในตาราง tbl_kpi; กรอกแผนและผลแบบสะสมรายไตรมาส "
+          "(plan_q1..q4, result_q1..q4) หรือรายเดือน (เดือนที่ 1-12 เรียงตามปีที่เลือก); "
+          "ถ้ากรอกทั้งสองแบบ ใช้ค่ารายไตรมาส"),
+    ("p", "• ตัวเลขให้พิมพ์เป็นตัวเลขล้วน ไม่ต้องพิมพ์หน่วย; ช่องที่ไม่มีค่าให้เว้นว่าง "
+          "/ numbers only, no units; leave a cell blank when there is no value"),
+    ("p", "• ยุทธศาสตร์ กลยุทธ์ ตัวชี้วัดที่ เก็บเป็นข้อความ (1.10 ไม่ใช่ 1.1) "
+          "/ strategy, sub-strategy and indicator numbers are text"),
+    ("p", "• ทิศทาง: higher = ยิ่งมากยิ่งดี, lower = ยิ่งน้อยยิ่งดี; การรวมรายเดือน: sum ผลรวม, "
+          "last ค่าล่าสุด (ร้อยละ ระดับ คะแนน), average ค่าเฉลี่ย, max ค่าสูงสุด"),
+    ("p", "• เพิ่มแถวใหม่ในตารางแล้ว ให้สั่ง sso-kpi import หรือขยายสูตรอาร์เรย์ทางขวาให้ครบทุกแถว "
+          "/ after adding rows, re-import (sso-kpi import) so the computed block covers them"),
+    ("p", "• ชีต งบประมาณ: แผนและผลการเบิกจ่ายตามหมวดงบ (บาท); ชีต คะแนน ก.พ.ร.: ตัวชี้วัด "
+          "น้ำหนัก ค่าเป้าหมาย ขั้นต้น/มาตรฐาน/ขั้นสูง และผลการดำเนินงาน ในตาราง tbl_opdc"),
+    ("h2", "2. ความหมายของสี / what the colours mean"),
+    *(("band:" + b, f"{BAND_TH[b]} ({b}): {BAND_MEANING_TH[b]}") for b in BANDS),
+    ("p", "สีของงาน/โครงการมาจากค่าเฉลี่ยถ่วงน้ำหนักของตัวชี้วัดที่ถึงกำหนด ปัดครึ่งขึ้น "
+          "/ a project's band is from the weighted average of its due indicators, rounded half up"),
+    ("h2", "3. การติดตั้ง / installation (ครั้งเดียว / once)"),
+    ("p", "• ติดตั้ง Python 3.11+ แล้วติดตั้งโปรแกรม: pip install <โฟลเดอร์โครงการ sso-kpi> "
+          "(ติดตั้ง xlwings 0.37.8 และโมดูล udfs ให้ด้วย) / pip install the sso-kpi project"),
+    ("p", "• ไม่ต้องติดตั้ง xlwings add-in (ไม่ต้องสั่ง xlwings addin install): สมุดงานนี้มีโค้ด VBA "
+          "ของ xlwings อยู่ในตัว / the xlwings add-in is NOT needed: the VBA is in this book"),
+    ("p", "• เก็บไฟล์ชื่อ SSO_Plan.xlsm ไว้โฟลเดอร์เดียวกับ SSO_Plan.py ห้ามเปลี่ยนชื่อ "
+          "เพราะปุ่มบนริบบอนสั่ง import SSO_Plan / keep the name SSO_Plan.xlsm next to "
+          "SSO_Plan.py: the ribbon button runs import SSO_Plan"),
+    ("p", "• เปิดใช้แมโคร (Enable Content) และใน File > Options > Trust Center > Trust Center "
+          "Settings > Macro Settings เลือก Trust access to the VBA project object model"),
+    ("p", "• นำเข้าฟังก์ชัน: กด Alt+F8 เลือก ImportPythonUDFs แล้วกด Run จากนั้นกด Ctrl+Alt+F9 "
+          "ให้คำนวณใหม่ทั้งหมด / import the functions: Alt+F8 > ImportPythonUDFs > Run, then "
+          "Ctrl+Alt+F9"),
+    ("p", "• ถ้าไม่มี Excel (เช่น LibreOffice): ใช้คำสั่ง sso-kpi rebuild SSO_Plan.xlsm แทนปุ่ม "
+          "/ without Excel, run sso-kpi rebuild on the closed book"),
+    ("h2", "4. ปุ่ม สร้างสรุปรายไตรมาส (แท็บ SSO KPI) / the rebuild button"),
+    ("p", "• อ่านตาราง tbl_kpi tbl_budget tbl_opdc และค่าในชีตตั้งค่า คำนวณด้วยกติกาเดียวกับ "
+          "sso-kpi แล้วเขียนชีต สรุปรายไตรมาส ใหม่ทั้งชีต (ตาราง แถบสี กราฟ) และคะแนนบนชีต "
+          "คะแนน ก.พ.ร.; ไม่แก้ไขข้อมูลที่กรอกไว้ / rewrites the summary sheet and the OPDC "
+          "card; never changes what you typed"),
+    ("p", "• บันทึกไฟล์ก่อนกดปุ่ม / save the book before pressing the button"),
+)  # fmt: skip

@@ -1,0 +1,214 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_app.book import layout
+from sso_app.book.sheets import (
+    BOX_BORDER,
+    BOX_FILL,
+    BOX_FONT,
+    ENGINE_FONT,
+    _title,
+    autosize,
+    fit_wrapped_rows,
+    write_computed_headers,
+    write_frame_table,
+)
+from sso_app.book.summary import ScorecardFrames, card_components, scorecard_frames
+from sso_app.book.summary_sheet import _print_setup
+from sso_app.files.textsafe import set_text_cell
+from sso_kpi.importing import COLUMN_TH, Imported
+from sso_kpi.opdc import QUALITY_LEVELS, Scorecard, score_card
+
+OPDC_COMPUTED_LABELS = {
+    "score": "คะแนน (Excel: SSO_SCORE)",
+    "weighted": "คะแนนถ่วงน้ำหนัก",
+    "score_engine": "คะแนนจาก sso-kpi (คำนวณล่าสุด)",
+}
+
+
+def opdc_rows(ws: Worksheet) -> tuple[int, int]:
+    """(first, last) data row of ``tbl_opdc`` on ``ws``."""
+    _, header, _, last = range_boundaries(ws.tables[layout.TABLE_OPDC].ref)
+    return header + 1, last
+
+
+def _criteria(text: str) -> str:
+    """A SUMIF criterion matching ``text`` literally: quotes doubled, wildcards escaped."""
+    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+    return '"' + escaped.replace('"', '""') + '"'
+
+
+def _level_formula(total: str) -> str:
+    """Nested IF over the rounded total, thresholds from the engine's QUALITY_LEVELS."""
+    *steps, (_, last_th, _) = QUALITY_LEVELS
+    formula = f'"{last_th}"'
+    for floor, th, _ in reversed(steps):
+        formula = f'IF(ROUND({total},2)>={floor:g},"{th}",{formula})'
+    return f"={formula}"
+
+
+def write_card(
+    ws: Worksheet,
+    card: ScorecardFrames,
+    engine_scores: pd.Series,
+    components: Sequence[str],
+) -> None:
+    """Write the card's computed parts: header box, quality check and columns K:M.
+
+    ``engine_scores`` maps a sheet row to the engine's score (rows not scored are absent).
+    Score (K) is one ``SSO_SCORE`` array formula over the table's rows, live in Excel; M holds
+    the engine's score as a value, and the weighted column (L) uses K when Excel computed it,
+    else M -- so LibreOffice, a PDF and a book whose UDFs are not imported yet still show the
+    engine's numbers, while Excel stays live. Subtotals, total and level are native formulas.
+    """
+    first, last = opdc_rows(ws)
+    col = layout.OPDC_COMPUTED_FIRST_COL
+    k, lw, m = (get_column_letter(col + i) for i in range(3))
+    letter = {c: get_column_letter(i + 1) for i, c in enumerate(layout.OPDC_TABLE_COLUMNS)}
+
+    # Clear what an earlier card wrote: the box rows (left of the computed columns) and the
+    # computed columns; nothing else on the sheet is ours.
+    for row in ws.iter_rows(
+        min_row=layout.OPDC_BOX_ROW, max_row=layout.OPDC_BOX_ROW + 3, max_col=col - 1
+    ):
+        for cell in row:
+            cell.value = None
+            cell.style = "Normal"
+    for row in ws.iter_rows(
+        min_row=layout.OPDC_LABEL_ROW, max_row=max(ws.max_row, last), min_col=col, max_col=col + 2
+    ):
+        for cell in row:
+            cell.value = None
+            cell.style = "Normal"
+
+    write_computed_headers(
+        ws,
+        label_row=layout.OPDC_LABEL_ROW,
+        header_row=layout.OPDC_HEADER_ROW,
+        first_col=col,
+        labels_th={n: OPDC_COMPUTED_LABELS[n] for n in layout.OPDC_COMPUTED_COLUMNS},
+    )
+
+    def rng(c: str) -> str:
+        return f"${c}${first}:${c}${last}"
+
+    ws[f"{k}{first}"] = ArrayFormula(
+        f"{k}{first}:{k}{last}",
+        f"=SSO_SCORE({rng(letter['result'])},{rng(letter['level_50'])},"
+        f"{rng(letter['level_75'])},{rng(letter['level_100'])})",
+    )
+    weight = letter["weight"]
+    for r in range(first, last + 1):
+        ws[f"{lw}{r}"] = (
+            f"=IF(ISNUMBER({k}{r}),{k}{r}*{weight}{r}/100,"
+            f'IF(ISNUMBER({m}{r}),{m}{r}*{weight}{r}/100,""))'
+        )
+        score = engine_scores.get(r, np.nan)
+        ws[f"{m}{r}"] = None if pd.isna(score) else float(score)
+        for c in (k, lw, m):
+            ws[f"{c}{r}"].number_format = "0.00"
+        ws[f"{m}{r}"].font = ENGINE_FONT
+
+    # The header box, as the seed card: one column per component, total, level.
+    box = layout.OPDC_BOX_ROW
+    comp_range, weighted_range = rng(letter["component"]), rng(lw)
+    heads = [*components, "คะแนนรวม", "สรุปผลการประเมิน"]
+    total_cell = f"{get_column_letter(len(components) + 1)}{box + 1}"
+    for j, head in enumerate(heads, start=1):
+        top = ws.cell(row=box, column=j)
+        set_text_cell(top, head)
+        value = ws.cell(row=box + 1, column=j)
+        unit = ws.cell(row=box + 2, column=j)
+        if j <= len(components):
+            value.value = f"=SUMIF({comp_range},{_criteria(head)},{weighted_range})"
+        elif j == len(components) + 1:
+            value.value = f"=SUM({weighted_range})"
+        else:
+            value.value = _level_formula(total_cell)
+        if j <= len(components) + 1:
+            value.number_format = "0.00"
+            set_text_cell(unit, "คะแนน")
+        for cell in (top, value, unit):
+            cell.border = BOX_BORDER
+            cell.fill = BOX_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        top.font = Font(bold=True)
+        value.font = BOX_FONT
+
+    check = box + 3
+    set_text_cell(ws.cell(row=check, column=1), "ตรวจทาน / check:")
+    ws.cell(row=check, column=2).value = f"=SSO_QUALITY({total_cell})"
+    set_text_cell(ws.cell(row=check, column=3), "sso-kpi:")
+    set_text_cell(
+        ws.cell(row=check, column=4), f"{card.total:.2f} {card.level} ({card.level_en})".strip()
+    )
+    for j in range(1, 5):
+        ws.cell(row=check, column=j).font = ENGINE_FONT
+
+
+def engine_score_by_row(card: Scorecard, rows: Sequence[int]) -> pd.Series:
+    """The engine's unrounded scores keyed by the sheet row each indicator is on.
+
+    Unrounded, so the native subtotals over them equal the engine's (29.45625, shown 29.46).
+    ``rows`` is the sheet row of each scored row, in order: ``source_row`` when read from the
+    book (empty rows were dropped on import), consecutive rows when the builder wrote them.
+    """
+    index = np.asarray(rows, dtype="int64").reshape(-1)
+    return pd.Series(card.kpis["score"].to_numpy("float64"), index=index)
+
+
+OPDC_LABELS_TH = {c: COLUMN_TH.get(c, c) for c in layout.OPDC_TABLE_COLUMNS} | {
+    "kpi_name": "ประเด็นการประเมิน",
+    "component": "องค์ประกอบ",
+}
+
+
+def opdc_table_frame(imported: Imported) -> pd.DataFrame:
+    frame = imported.frame.reindex(columns=list(layout.OPDC_TABLE_COLUMNS))
+    for column in ("component", "kpi_number", "kpi_name", "count_unit"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame.reset_index(drop=True)
+
+
+def write_opdc_sheet(ws: Worksheet, imported: Imported, year_be: int | None, unit: str) -> None:
+    """The OPDC card as the seed prints it: header box on top, tbl_opdc, computed columns."""
+    _title(ws, "รายงานการประเมินส่วนราชการตามมาตรการปรับปรุงประสิทธิภาพในการปฏิบัติราชการ")
+    year = f"ประจำปีงบประมาณ พ.ศ. {year_be}" if year_be else "ประจำปีงบประมาณ พ.ศ. ...."
+    set_text_cell(ws["A2"], f"{year} {unit}".strip())
+    ws["A2"].font = Font(bold=True, size=12)
+    frame = opdc_table_frame(imported)
+    write_frame_table(
+        ws,
+        frame,
+        name=layout.TABLE_OPDC,
+        top=layout.OPDC_LABEL_ROW,
+        labels_th=OPDC_LABELS_TH,
+        number_formats={"weight": "0.00"},
+    )
+    engine_card = score_card(imported.frame)
+    card = scorecard_frames(engine_card)
+    first = layout.OPDC_HEADER_ROW + 1
+    write_card(
+        ws,
+        card,
+        engine_score_by_row(engine_card, range(first, first + len(card.kpis))),
+        card_components(imported.frame.get("component", pd.Series(dtype=object))),
+    )
+    autosize(ws, {"A": 18, "B": 12, "C": 60, "K": 14, "L": 14, "M": 16}, skip_rows={1, 2, 7})
+    for r in range(layout.OPDC_HEADER_ROW + 1, ws.max_row + 1):
+        ws[f"C{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[layout.OPDC_LABEL_ROW].height = 30
+    fit_wrapped_rows(ws, min_row=layout.OPDC_LABEL_ROW)
+    last = layout.OPDC_COMPUTED_FIRST_COL + len(layout.OPDC_COMPUTED_COLUMNS) - 1
+    ws.print_area = f"A1:{get_column_letter(last)}{opdc_rows(ws)[1]}"
+    _print_setup(ws, landscape=True, last_col=last)
