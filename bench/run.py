@@ -291,7 +291,7 @@ def sso_book(path: Path, frame: pd.DataFrame, *, unit: str = "") -> Path:
     would (``sso-kpi import --replace``), and the unit's name in its settings."""
     from sso_app.bookimport import import_into
     from sso_app.build import build_workbook
-    from sso_app.files.writing import backup_path_for
+    from sso_app.files.writing import backups_folder_for
 
     build_workbook(path, demo=False)
     path.with_suffix(".py").unlink(missing_ok=True)  # the builder's companion module
@@ -300,7 +300,7 @@ def sso_book(path: Path, frame: pd.DataFrame, *, unit: str = "") -> Path:
     csv = raw_csv(frame, path.with_suffix(".csv"))
     import_into(csv, path, "replace")
     csv.unlink()
-    backup_path_for(path).unlink(missing_ok=True)  # the import's backup of the empty book
+    shutil.rmtree(backups_folder_for(path), ignore_errors=True)  # the empty book's version
     return path
 
 

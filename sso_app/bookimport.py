@@ -5,7 +5,9 @@ in Thai and English, with file, row and column); if anything is wrong, or the ro
 duplicate the book's, the workbook is not touched at all. Otherwise the rows are written into
 ``tbl_kpi`` and everything that follows the table's size -- the table's range, the computed
 block's array formulas, the data validations, the band colours, the print area -- is redone
-for the new row count. The book is replaced atomically, one backup kept, VBA and ribbon kept.
+for the new row count. The book is written in one transaction: locked from the read of its rows
+to the swap (two imports at once never lose each other's rows), the old book kept as a
+version, VBA and ribbon kept.
 """
 
 from __future__ import annotations
@@ -14,23 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import openpyxl
-import python_calamine as calamine
 from openpyxl.utils import range_boundaries
 
 from sso_app.book import layout
 from sso_app.book.entry_sheet import (
-    _refuse_occupied,
     fit_kpi_block,
     kpi_table_frame,
+    refuse_occupied,
     resize_table,
     write_rows,
 )
-from sso_app.book.opening import check_sso_book
-from sso_app.book.readers import calamine_table, read_raw
-from sso_app.book.saving import customui_of, refuse_if_open, save_macro_book, verify_macro_book
-from sso_app.book.settings import settings_from_rows
-from sso_app.files.writing import atomic_write
+from sso_app.book.opening import open_sso_book, verify_written_book
+from sso_app.book.readers import read_raw
+from sso_app.book.refresh import book_writer, load_for_edit
+from sso_app.files.writing import WriteTransaction
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.importing import Imported, read_table
 
@@ -73,11 +72,6 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _existing_rows(book: calamine.CalamineWorkbook, file: str) -> Imported:
-    cells = calamine_table(book, layout.TABLE_KPI)
-    return read_table(cells.frame(), cells.source(file), form="kpi")
-
-
 def _duplicates(new: Imported, existing: Imported, file: str) -> list[Issue]:
     """Rows of the file whose (project_id, kpi_number) the book already holds."""
     keys = ["project_id", "kpi_number"]
@@ -108,11 +102,12 @@ def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:
     source, book = Path(source), Path(book)
     if mode not in (None, "replace", "append"):
         raise ValueError(f"mode must be None, 'replace' or 'append', not {mode!r}")
-    if not book.is_file():
-        raise SsoError("ไม่พบสมุดงาน", "workbook not found", where=str(book))
-    refuse_if_open(book)
-    calamine_book = check_sso_book(book)
+    with WriteTransaction(book, inputs=[source]) as t:
+        return _import(source, book, t, mode)
 
+
+def _import(source: Path, book: Path, t: WriteTransaction, mode: Mode) -> ImportReport:
+    opened = open_sso_book(t.target, whole_form=True)
     raw, src = read_raw(source)
     new = read_table(raw, src, form="kpi")
     report = ImportReport(source, book, mode, warnings=list(new.warnings))
@@ -122,7 +117,7 @@ def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:
     if not len(new.frame):
         raise SsoError("ไฟล์ไม่มีแถวข้อมูล", "the file has no data rows", where=str(source))
 
-    existing = _existing_rows(calamine_book, book.name)
+    existing = opened.data.kpis
     if len(existing.frame) and mode is None:
         raise SsoError(
             f"ตาราง tbl_kpi มีข้อมูลอยู่แล้ว {len(existing.frame)} แถว: สั่งใหม่พร้อม --replace "
@@ -137,9 +132,8 @@ def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:
             report.errors = duplicates
             return report
 
-    settings = settings_from_rows(calamine_table(calamine_book, layout.TABLE_SETTINGS).rows)
-    customui = customui_of(book)
-    wb = openpyxl.load_workbook(book, keep_vba=True)
+    settings = opened.settings
+    wb = load_for_edit(t.target)
     ws = wb[layout.SHEET_ENTRY]
     min_col, header, max_col, old_last = range_boundaries(ws.tables[layout.TABLE_KPI].ref)
     columns = list(range(min_col, max_col + 1))
@@ -156,17 +150,14 @@ def import_into(source: Path, book: Path, mode: Mode = None) -> ImportReport:
     last = max(start + len(frame) - 1, first)
     if mode == "append":
         last = max(last, old_last)
-    _refuse_occupied(ws, range(old_last + 1, last + 1), columns, book)
+    refuse_occupied(ws, range(old_last + 1, last + 1), columns, book)
     write_rows(ws, frame, start)
     resize_table(ws, last)
     fit_kpi_block(ws, settings)
 
-    report.backup = atomic_write(
-        book,
-        lambda tmp: save_macro_book(wb, tmp, customui),
-        backup=True,
-        verify=verify_macro_book,
-    )
+    total = (opened.filled_rows(layout.TABLE_KPI) if mode == "append" else 0) + len(frame)
+    verify = verify_written_book({layout.TABLE_KPI: total})
+    report.backup = t.commit(book_writer(wb, t.target), verify)
     report.rows = len(frame)
-    report.total = (len(existing.frame) if mode == "append" else 0) + len(frame)
+    report.total = total
     return report

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from sso_app.book.settings import Settings
 from sso_app.book.settings_sheet import write_settings_sheet
 from sso_app.book.summary import summary_frames
 from sso_app.book.summary_sheet import _activate, write_summary_sheet
-from sso_app.files.writing import atomic_write
+from sso_app.files.writing import atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import evaluate
 from sso_kpi.importing import Imported, Source, read_table
@@ -223,22 +222,23 @@ def build_workbook(dest: Path, *, demo: bool = True) -> BuildReport:
             "the file name must end in .xlsm (a macro-enabled workbook)",
             where=str(dest),
         )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="sso-build-") as tmp:
-        base = Path(tmp) / layout.BOOK_NAME
+    make_folder(dest.parent)
+    with work_folder(dest) as tmp:
+        base = tmp / layout.BOOK_NAME
         template.base_workbook(base, template.ribbon_xml())
         wb = openpyxl.load_workbook(base, keep_vba=True)
         kpi_rows, opdc_rows = populate(wb, demo=demo)
         _fixed_properties(wb)
-        ribboned = Path(tmp) / "ribboned.xlsm"
+        ribboned = tmp / "ribboned.xlsm"
         save_macro_book(wb, ribboned, template.ribbon_xml())
         atomic_write(
             dest,
             lambda out: reproducible_copy(ribboned, out),
-            backup=False,
+            backup=True,  # a book already there (a planner's?) is kept as a version
             verify=verify_macro_book,
         )
     shim = dest.with_suffix(".py")
     if not shim.exists():
-        shim.write_text(SHIM.replace("SSO_Plan", dest.stem), encoding="utf-8")
+        text = SHIM.replace("SSO_Plan", dest.stem)
+        atomic_write(shim, lambda tmp: tmp.write_text(text, encoding="utf-8"), backup=False)
     return BuildReport(dest, demo, kpi_rows, opdc_rows, shim)

@@ -62,8 +62,14 @@ def parser() -> argparse.ArgumentParser:
         help="processes reading the files (default: one per core for 16 files or more)",
     )
 
-    rs = sub.add_parser("restore", help="put BOOK's backup (<name>.backup.xlsm) back in place")
+    rs = sub.add_parser(
+        "restore", help="list BOOK's kept versions (<name>.backups/) and put one back"
+    )
     rs.add_argument("book", type=Path)
+    rs.add_argument("--list", action="store_true", help="only list the kept versions")
+    rs.add_argument(
+        "--version", type=int, default=1, metavar="N", help="number in the list (1 = newest)"
+    )
 
     rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
     rp.add_argument("book", type=Path)
@@ -105,10 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
             print(report)
         elif args.command == "restore":
-            from .files.writing import restore_backup
+            from .restore import restore
 
-            restored = restore_backup(args.book)
-            print(f"คืนไฟล์สำรองแล้ว / backup restored: {restored}")
+            print(restore(args.book, args.version, list_only=args.list))
         elif args.command == "report":
             from .report import write_report
 

@@ -5,17 +5,21 @@ Any of them may be damaged, renamed, password-protected, from last year, or not 
 workbook at all; none of that may stop the run. Each file is checked (``check_workbook_file``,
 bounded time and memory), read with python-calamine only (fast, read-only), and listed with
 its status; the numbers go through the engine (``sso_kpi.consolidation``); the national
-workbook is written by :mod:`sso_app.national_book` through ``atomic_write``, every text a
-unit typed through ``set_text_cell`` (a project named ``=HYPERLINK(...)`` stays text).
+workbook (:mod:`sso_app.national.workbook`) and its projects CSV are written together
+(``write_together``: both or neither), every text a unit typed through ``set_text_cell``
+(a project named ``=HYPERLINK(...)`` stays text).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sso_app.files.checks import check_workbook_file
 from sso_app.files.textsafe import csv_safe
-from sso_app.files.writing import atomic_write, backup_path_for
+from sso_app.files.writing import atomic_write, refuse_output_among_inputs, write_together
 from sso_app.national.intake import (
     ERRORS,
     OK,
@@ -23,37 +27,15 @@ from sso_app.national.intake import (
     SKIPPED,
     STATUS_TEXT,
     WARNINGS,
+    InputFile,
     UnitFile,
-    expand_inputs,
+    find_inputs,
+    is_national_book,
     read_unit_files,
 )
-from sso_app.national.workbook import write_national_workbook
+from sso_app.national.workbook import national_workbook
 from sso_kpi.consolidation import UNIT_KEY, National, UnitReport, consolidate_units
 from sso_kpi.errors import SsoError
-
-# ---------------------------------------------------------------------------------------------
-# Which files
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading one unit's file
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# Typing the rows of many files at once
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# Which files count
-# ---------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------
-# The run
-# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -87,26 +69,44 @@ class ConsolidationReport:
         ]
         if self.csv is not None:
             lines.append(f"CSV: {self.csv}")
-        for f in self.files:
-            if f.status in (REFUSED, SKIPPED):
-                lines.append(f"  [{STATUS_TEXT[f.status]}] {f.path.name}: {f.refusal}")
-            elif f.status == ERRORS:
-                lines.append(
-                    f"  [{STATUS_TEXT[f.status]}] {f.path.name}: {f.n_errors} ข้อผิดพลาด/errors"
-                )
+        # Each file under the heading that says what it is: a file with warnings only is
+        # never listed as one with errors.
+        for statuses, heading in _SECTIONS:
+            listed = [f for f in self.files if f.status in statuses]
+            if listed:
+                lines.append(heading)
+                lines.extend(f"  [{STATUS_TEXT[f.status]}] {f.label}: {_detail(f)}" for f in listed)
         return "\n".join(lines)
+
+
+_SECTIONS = (
+    ((REFUSED, SKIPPED), "ไฟล์ที่ไม่รับหรือข้าม / files refused or skipped:"),
+    ((ERRORS,), "ไฟล์ที่มีข้อผิดพลาด (ตัดแถวที่ผิดออก) / files with errors (those rows left out):"),
+    ((WARNINGS,), "ไฟล์ที่มีข้อสังเกตเท่านั้น (ใช้ทุกแถว) / files with warnings only (every row used):"),
+)
+
+
+def _detail(f: UnitFile) -> str:
+    if f.status in (REFUSED, SKIPPED):
+        return f.refusal
+    counts = [f"{f.n_errors} ข้อผิดพลาด/errors"] if f.n_errors else []
+    if f.n_warnings:
+        counts.append(f"{f.n_warnings} ข้อสังเกต/warnings")
+    return ", ".join(counts)
 
 
 def consolidate(
     inputs: list[Path], output: Path, quarter: int | None, *, workers: int | None = None
 ) -> ConsolidationReport:
     """Read every unit workbook in ``inputs`` (files or folders) and write the national
-    workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``. ``workers``: the
-    processes that read the files (default: one per core for many files, see
-    ``default_workers``).
+    workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``, together: both or
+    neither. ``workers``: the processes that read the files (default: one per core for many
+    files, see ``default_workers``).
 
-    Refuses (SsoError) only when nothing at all can be consolidated or the output cannot be
-    written; a bad input file is a status line, never the end of the run.
+    Refuses (SsoError) when nothing at all can be consolidated, when ``output`` is one of the
+    units' files (a national workbook written earlier is not an input: it is replaced, its old
+    version kept), or when either output cannot be written; a bad input file is a status
+    line, never the end of the run.
     """
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
@@ -115,17 +115,17 @@ def consolidate(
             "the national workbook must be an .xlsx file (it has no macros)",
             where=str(output),
         )
-    paths = expand_inputs(inputs, exclude=[output, backup_path_for(output)])
-    if not paths:
+    found = _inputs_besides(find_inputs(inputs), output)
+    if not found:
         raise SsoError(
             "ไม่พบไฟล์ .xlsm/.xlsx ในที่ที่ระบุ",
             "no .xlsm/.xlsx files found in the given files or folders",
             where=", ".join(str(p) for p in inputs),
         )
-    files, year_be, year_kind = read_unit_files(paths, workers)
+    files, year_be, year_kind = read_unit_files(found, workers)
     usable = [f for f in files if f.usable]
     if not usable:
-        reasons = "; ".join(f"{f.path.name}: {f.refusal}" for f in files[:5])
+        reasons = "; ".join(f"{f.label}: {f.refusal}" for f in files[:5])
         raise SsoError(
             f"ไม่มีไฟล์ใดอ่านได้ จึงไม่ได้สร้างไฟล์สรุป ({reasons})",
             f"no file could be read, so no national workbook was written ({reasons})",
@@ -133,22 +133,57 @@ def consolidate(
     reports = [UnitReport(f.unit, f.imported, f.budget) for f in usable]  # type: ignore[arg-type]
     national = consolidate_units(reports, quarter)
 
-    write_national_workbook(output, national, files, year_be=year_be, year_kind=year_kind)
-    csv = write_projects_csv(output.with_name(f"{output.stem}_projects.csv"), national)
+    wb = national_workbook(national, files, year_be=year_be, year_kind=year_kind)
+    csv = projects_csv_path(output)
+    write_together(
+        [(output, wb.save, check_workbook_file), (csv, _projects_csv_writer(national), None)],
+        backup=True,  # a national workbook written before is kept as a version
+        inputs=[f.path for f in found],
+    )
     return ConsolidationReport(output, national.quarter, year_be, year_kind, files, national, csv)
 
 
+def projects_csv_path(output: Path) -> Path:
+    """``national.xlsx`` -> ``national_projects.csv`` beside it: the workbook's pair."""
+    return output.with_name(f"{output.stem}_projects.csv")
+
+
+def _inputs_besides(found: list[InputFile], output: Path) -> list[InputFile]:
+    """The files to read, never the output: a national workbook written earlier at the
+    output's path is skipped (it is replaced); a unit's file there is refused, before
+    anything is read, so its rows are neither left out nor overwritten."""
+    if not output.exists():
+        return found
+    among = [f for f in found if _same_file(f.path, output)]
+    if among and not is_national_book(output):
+        refuse_output_among_inputs(output, [f.path for f in among])
+    return [f for f in found if f not in among]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def write_projects_csv(path: Path, national: National) -> Path:
-    """Every unit's projects with band and average, for other tools; formula-safe (csv_safe)
-    and UTF-8 with a BOM so Thai Excel opens it correctly."""
+    """Every unit's projects with band and average, for other tools (on its own: ``consolidate``
+    writes it together with its workbook)."""
+    atomic_write(path, _projects_csv_writer(national), backup=False)
+    return path
+
+
+def _projects_csv_writer(national: National) -> Callable[[Path], None]:
+    """Writes every unit's projects with band and average; formula-safe (csv_safe) and
+    UTF-8 with a BOM so Thai Excel opens it correctly."""
     columns = [UNIT_KEY, "project_id", "strategy", "project_name", "average_pct", "band"]
     table = national.by_unit.projects[columns].copy()
     table["average_pct"] = table["average_pct"].round(2)
     for column in (UNIT_KEY, "project_id", "strategy", "project_name", "band"):
         table[column] = table[column].astype(object).map(csv_safe)
-    atomic_write(
-        path,
-        lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"),
-        backup=False,
-    )
-    return path
+
+    def write(tmp: Path) -> None:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+    return write

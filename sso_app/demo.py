@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,9 @@ from xml.sax.saxutils import escape
 
 from sso_app.book import layout
 from sso_app.book.libreoffice import convert
-from sso_app.files.writing import atomic_write
-from sso_app.rebuild import RebuildReport, rebuild
+from sso_app.book.opening import open_sso_book, verify_written_book
+from sso_app.book.refresh import RebuildReport, book_writer, refreshed_workbook
+from sso_app.files.writing import WriteTransaction, atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 
 WORKBOOK_DIR = Path(__file__).resolve().parents[1] / "workbook"
@@ -80,16 +80,17 @@ def only_sheet_visible(src: Path, dst: Path, sheet: str) -> None:
 
 def summary_pdf(book: Path, dest: Path) -> Path:
     """PDF of the summary sheet of ``book`` at ``dest`` (LibreOffice, headless)."""
-    with tempfile.TemporaryDirectory(prefix="sso-demo-") as tmp:
-        copy = Path(tmp) / f"{Path(dest).stem}.xlsm"
+    with work_folder(dest) as tmp:
+        copy = tmp / f"{Path(dest).stem}.xlsm"
         only_sheet_visible(book, copy, layout.SHEET_SUMMARY)
-        pdf = convert(copy, "pdf", Path(tmp) / "pdf")
+        pdf = convert(copy, "pdf", tmp / "pdf")
         atomic_write(dest, lambda out: shutil.copyfile(pdf, out), backup=False)
     return dest
 
 
 def run_demo(outdir: Path) -> DemoReport:
-    """Copy the shipped book into ``outdir``, rebuild it, export its summary as PDF."""
+    """The shipped book rebuilt into ``outdir`` (a planner's book already there is kept as a
+    dated version in ``SSO_Plan.backups/``), its companion module, and its summary as PDF."""
     outdir = Path(outdir)
     source = WORKBOOK_DIR / layout.BOOK_NAME
     if not source.is_file():
@@ -97,12 +98,16 @@ def run_demo(outdir: Path) -> DemoReport:
             f"ไม่พบ {source}: สั่ง sso-kpi build-workbook ก่อน",
             f"{source} is missing: run sso-kpi build-workbook first",
         )
-    outdir.mkdir(parents=True, exist_ok=True)
+    make_folder(outdir)
     book = outdir / layout.BOOK_NAME
-    atomic_write(book, lambda tmp: shutil.copyfile(source, tmp), backup=False)
+    with WriteTransaction(book, inputs=[source]) as t:
+        shipped = open_sso_book(source, whole_form=True)
+        wb, report = refreshed_workbook(shipped)
+        rows = {layout.TABLE_KPI: shipped.filled_rows(layout.TABLE_KPI)}
+        report.backup = t.commit(book_writer(wb, source), verify_written_book(rows))
+    report.book = book
     shim = outdir / SHIM_NAME
-    shutil.copyfile(WORKBOOK_DIR / SHIM_NAME, shim)
-    report = rebuild(book)
+    atomic_write(shim, lambda tmp: shutil.copyfile(WORKBOOK_DIR / SHIM_NAME, tmp), backup=False)
     try:
         pdf = summary_pdf(book, outdir / PDF_NAME)
     except SsoError as err:

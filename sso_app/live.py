@@ -3,8 +3,8 @@
 ``RibbonMyAddin.RunMain`` (the Excel-made VBA xlwings ships) runs ``import SSO_Plan;
 SSO_Plan.main()``; ``workbook/SSO_Plan.py`` calls :func:`main`. It reads the open book's
 tables through xlwings, then uses exactly the code of the headless ``sso-kpi rebuild``
-(:func:`sso_app.rebuild.book_data`, :func:`sso_app.summary.summary_frames`), so Excel and the
-command print the same numbers. Only the summary sheet is rewritten; on the entry sheet the
+(:func:`sso_app.book.opening.book_data`, :func:`sso_app.book.summary.summary_frames`), so Excel
+and the command print the same numbers. Only the summary sheet is rewritten; on the entry sheet the
 computed block's array formulas are re-entered to cover rows added in Excel since the last
 import (a legacy array formula cannot grow by itself). Typed cells are never written.
 
@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from sso_app.book import layout
 from sso_app.book.entry_sheet import computed_letters, kpi_formulas
-from sso_app.book.opening import REQUIRED_TABLES, book_data, evaluation_of
+from sso_app.book.opening import REQUIRED_TABLES, book_data
 from sso_app.book.readers import TableCells
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
 from sso_app.files.textsafe import text_safe_for_sheet
@@ -86,7 +86,7 @@ def table_cells(book: object, name: str) -> TableCells:
 def rebuild_open_book(book: object, quarter: int | None = None) -> LiveReport:
     tables = {name: table_cells(book, name) for name in REQUIRED_TABLES}
     data = book_data(book.name, tables)
-    ev = evaluation_of(data, quarter)
+    ev = data.evaluation(quarter)
     frames = summary_frames(ev, data.budget, data.settings)
     app = book.app
     app.screen_updating = False

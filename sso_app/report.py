@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import math
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +30,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sso_app.book import layout
-from sso_app.book.layout import NATIONAL_KPI_TABLE
 from sso_app.book.libreoffice import convert
-from sso_app.book.readers import open_calamine, read_book_table
-from sso_app.book.settings import Settings, settings_from_rows
+from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
+from sso_app.book.settings import Settings
 from sso_app.book.sheets import add_bands_chart
-from sso_app.files.checks import check_workbook_file
 from sso_app.files.textsafe import set_text_cell
-from sso_app.files.writing import atomic_write
+from sso_app.files.writing import work_folder, write_together
 from sso_app.national.workbook import wrapped_lines
 from sso_kpi.errors import SsoError
-from sso_kpi.evaluation import Evaluation, evaluate, red_and_missing
-from sso_kpi.importing import read_table
+from sso_kpi.evaluation import Evaluation, red_and_missing
 from sso_kpi.periods import cumulative_label
 from sso_kpi.rollup import with_total
 from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, GREEN, GREY, RED, YELLOW
@@ -91,41 +86,25 @@ class ReportData:
 
 def read_report_data(book: Path, quarter: int | None) -> ReportData:
     """Read a unit SSO workbook (its tbl_kpi) or a national workbook (its combined
-    indicators) with python-calamine and evaluate it at ``quarter`` (default: the quarter in
-    the book's settings, as the rebuild does)."""
-    book = Path(book)
-    if not book.is_file():
-        raise SsoError("ไม่พบไฟล์", "file not found", where=str(book))
-    check_workbook_file(book)
-    wb = open_calamine(book)
-    tables = set(wb.table_names)
-    national = NATIONAL_KPI_TABLE in tables
-    kpi_table = NATIONAL_KPI_TABLE if national else layout.TABLE_KPI
-    if layout.TABLE_SETTINGS not in tables or kpi_table not in tables:
-        raise SsoError(
-            "ไม่ใช่สมุดงาน SSO_Plan หรือไฟล์สรุประดับประเทศ (ไม่มีตาราง tbl_settings / tbl_kpi)",
-            "neither an SSO_Plan workbook nor a national summary (no tbl_settings / tbl_kpi)",
-            where=str(book),
-        )
-    settings_raw, _ = read_book_table(wb, layout.TABLE_SETTINGS, book)
-    settings = settings_from_rows(settings_raw.to_numpy().tolist())
-    raw, source = read_book_table(wb, kpi_table, book)
-    imported = read_table(raw, source, form="kpi")
-    q = quarter or settings.quarter
-    evaluation = evaluate(imported, q, rule=settings.rule, cap=settings.cap)
-
+    indicators) through :func:`open_sso_book` and evaluate it at the quarter the one rule
+    picks (asked, else the book's ไตรมาสปัจจุบัน)."""
+    opened = open_sso_book(Path(book), kinds=(UNIT, NATIONAL))
+    national = opened.kind == NATIONAL
+    evaluation = opened.evaluation(quarter)
     missing = pd.DataFrame(columns=["unit", "file", "reason_th"])
     n_units = 1
     if national:
-        if "tbl_not_reported" in tables:
-            frame, _ = read_book_table(wb, "tbl_not_reported", book)
+        if opened.has_table("tbl_not_reported"):
+            frame = opened.table("tbl_not_reported").frame()
             missing = frame.reindex(columns=["unit", "file", "reason_th"]).fillna("")
             missing = missing[(missing["unit"] != "") | (missing["file"] != "")]
-        if "tbl_units" in tables:
-            units, _ = read_book_table(wb, "tbl_units", book)
+        if opened.has_table("tbl_units"):
+            units = opened.table("tbl_units").frame()
             named = units.get("reporting_unit", pd.Series(dtype=object)).astype(str)
             n_units = int((named.str.strip() != "").sum())
-    return ReportData(settings, evaluation, national, missing.reset_index(drop=True), n_units)
+    return ReportData(
+        opened.settings, evaluation, national, missing.reset_index(drop=True), n_units
+    )
 
 
 def report_title(settings: Settings, quarter: int) -> str:
@@ -516,16 +495,20 @@ def write_report(book: Path, output: Path, quarter: int | None) -> ReportResult:
     data = read_report_data(book, quarter)
     ev = data.evaluation
     title = report_title(data.settings, ev.quarter)
-    with tempfile.TemporaryDirectory(prefix="sso-report-") as tmp:
-        sheet = Path(tmp) / "report.xlsx"
-        report_workbook(data).save(sheet)
-        pdf = convert(sheet, "pdf", Path(tmp) / "pdf")
-        atomic_write(output, lambda t: shutil.copyfile(pdf, t), backup=False, verify=_check_pdf)
     strategies = band_rows(ev.summary, "ยุทธศาสตร์ที่")
     chart_title = f"{title}\n{data.unit_line}"
-    atomic_write(
-        png, lambda t: bands_png(strategies, chart_title, t, data.settings.colours), backup=False
-    )
+    with work_folder(output) as tmp:
+        sheet = tmp / "report.xlsx"
+        report_workbook(data).save(sheet)
+        pdf = convert(sheet, "pdf", tmp / "pdf")
+        # The PDF and its chart are one report: both replaced, or neither.
+        write_together(
+            [
+                (output, lambda t: shutil.copyfile(pdf, t), _check_pdf),
+                (png, lambda t: bands_png(strategies, chart_title, t, data.settings.colours), None),
+            ],
+            inputs=[book],
+        )
     listed = red_and_missing(ev)
     missing = int(listed["reason"].str.startswith("ยังไม่รายงาน").sum())
     return ReportResult(

@@ -13,7 +13,7 @@ from sso_app.book.readers import read_raw
 from sso_kpi.evaluation import Evaluation, evaluate
 from sso_kpi.importing import Imported, read_table
 from sso_kpi.opdc import Scorecard, score_card
-from sso_kpi.rollup import latest_quarter, with_total
+from sso_kpi.rollup import quarter_to_report, with_total
 from sso_kpi.values import round_half_up
 
 
@@ -136,7 +136,7 @@ def run(
         out["scorecard"] = scorecard_json(card)
         text.append(scorecard_text(card))
     else:
-        q = quarter or latest_quarter(imported.frame)
+        q = quarter_to_report(imported.frame, quarter)
         ev = evaluate(imported, q, cap=cap)
         out.update(evaluation_json(ev))
         text.append(evaluation_text(ev))

@@ -51,7 +51,7 @@ import pandas as pd
 from .errors import Issue
 from .evaluation import Evaluation, evaluate
 from .importing import Imported, invalid_rows
-from .rollup import band_summary, disbursement, latest_quarter, quarter_values
+from .rollup import band_summary, disbursement, quarter_to_report, quarter_values
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
 from .scoring import GREEN, GREY, NOT_REPORTED, OK, RED, YELLOW, BandRule, natural_key
 
@@ -482,7 +482,7 @@ def disbursement_totals(by_unit: pd.DataFrame, total_label: str = TOTAL_TH) -> p
 
 def latest_quarter_of(stacked: pd.DataFrame) -> int:
     """The latest quarter with a result in any unit: the quarter a national report is about."""
-    return latest_quarter(_complete(stacked)) if len(stacked) else 1
+    return quarter_to_report(_complete(stacked)) if len(stacked) else 1
 
 
 def consolidate_units(
@@ -497,7 +497,7 @@ def consolidate_units(
     if len(set(units)) != len(units):
         raise ValueError(f"unit names must be unique: {units}")
     stacked = _complete(stack_units(reports))
-    quarter = quarter or latest_quarter_of(stacked)
+    quarter = quarter_to_report(stacked, quarter) if quarter else latest_quarter_of(stacked)
     by_unit = evaluate_each_unit(stacked, quarter, rule=rule, cap=cap)
     combined, warnings = combine_units(stacked)
     national = evaluate(combined, quarter, rule=rule, cap=cap)

@@ -93,6 +93,26 @@ def latest_quarter(kpis: pd.DataFrame) -> int:
     return 1
 
 
+def quarter_to_report(
+    kpis: pd.DataFrame, asked: int | None = None, current: int | None = None
+) -> int:
+    """The one rule for the quarter every command reports: the quarter asked for
+    (``--quarter``); else the book's ไตรมาสปัจจุบัน setting (``current``); else, for a file
+    without settings (a CSV, a national run), the latest quarter holding a result.
+
+    >>> frame = pd.DataFrame({c: [None] for c in RESULT_Q} | {RESULT_Q[1]: [5.0]})
+    >>> [quarter_to_report(frame), quarter_to_report(frame, current=3)]
+    [2, 3]
+    >>> quarter_to_report(frame, asked=1, current=3)
+    1
+    """
+    if asked:
+        return int(asked)
+    if current:
+        return int(current)
+    return latest_quarter(kpis) if len(kpis) else 1
+
+
 def band_summary(projects: pd.DataFrame, by: str = "strategy") -> pd.DataFrame:
     """Count evaluated projects per band for each value of ``by`` (the report's page 2).
 

@@ -12,7 +12,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sso_app.book import layout
 from sso_app.bookimport import import_into
 from sso_app.cli import main as cli_main
-from sso_app.files.writing import backup_path_for
+from sso_app.files.writing import versions_of
 from sso_app.rebuild import rebuild
 from sso_kpi.errors import SsoError
 from tests.conftest import ACTION_PLAN, raw_csv
@@ -61,7 +61,7 @@ def test_errors_are_listed_and_nothing_is_written(tmp_path: Path, plan: pd.DataF
     text = str(report)
     assert "nothing imported" in text and "ไม่ได้นำเข้า" in text
     assert book.read_bytes() == before
-    assert not backup_path_for(book).exists()
+    assert versions_of(book) == []
     assert cli_main(["import", str(source), "--into", str(book)]) == 1
 
 
@@ -82,7 +82,7 @@ def test_replace_keeps_a_backup_and_shrinks_everything(tmp_path: Path, plan: pd.
     source = write_csv(tmp_path / "unit.csv", plan.head(10))
     report = import_into(source, book, "replace")
     assert not report.errors and report.rows == 10 and report.total == 10
-    assert report.backup == backup_path_for(book)
+    assert report.backup == versions_of(book)[0]
     assert report.backup.read_bytes() == before
     ws = entry(book)
     assert ws.tables[layout.TABLE_KPI].ref == "A4:AW14"

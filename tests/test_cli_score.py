@@ -72,14 +72,3 @@ def test_refusals_are_two_language_without_traceback(tmp_path):
     run = sso("score", tmp_path / "missing.csv")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "ไม่พบไฟล์" in run.stderr and "not found" in run.stderr
-
-
-def test_restore_puts_the_backup_back(tmp_path):
-    book = tmp_path / "SSO_Plan.xlsm"
-    book.write_bytes(b"new")
-    (tmp_path / "SSO_Plan.backup.xlsm").write_bytes(b"old")
-    run = sso("restore", book)
-    assert run.returncode == 0, run.stderr
-    assert book.read_bytes() == b"old"
-    run = sso("restore", tmp_path / "other.xlsm")
-    assert run.returncode == 2 and "Traceback" not in run.stderr

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from openpyxl.utils import range_boundaries
 
-from bench.generate import budget_rows, indicators, unit_copy, write_unit_workbook
+from bench.generate import budget_rows, indicators, table_rows, unit_copy
+from sso_app.book import layout
+from sso_app.book.entry_sheet import kpi_data_rows, resize_table, write_rows
 from sso_app.book.layout import NATIONAL_KPI_TABLE
 from sso_app.book.libreoffice import convert, pdf_text
 from sso_app.book.readers import read_raw
@@ -21,6 +23,7 @@ from sso_app.book.summary import band_table
 from sso_app.build import build_workbook
 from sso_app.cli import main
 from sso_app.consolidate import consolidate
+from sso_app.files.writing import versions_of
 from sso_app.national.intake import expand_inputs
 from sso_kpi.consolidation import UnitReport, consolidate_units
 from sso_kpi.importing import read_table
@@ -39,6 +42,78 @@ def plan() -> pd.DataFrame:
     # "T-" ids: the generated plan must not collide with the demo book's SSF-001...
     frame = indicators(60, seed=7)
     return frame.assign(project_id="T-" + frame["project_id"].astype(str))
+
+
+_FORM: list[Path] = []
+
+
+def the_form() -> Path:
+    """The builder's book with its demo rows, built once for every unit book of the tests."""
+    if not _FORM:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="sso-form-"))
+        build_workbook(folder / layout.BOOK_NAME, demo=True)
+        _FORM.append(folder / layout.BOOK_NAME)
+    return _FORM[0]
+
+
+def write_unit_workbook(
+    path: Path,
+    *,
+    unit: str,
+    kpis: pd.DataFrame | None = None,
+    budget: pd.DataFrame | None = None,
+    year_be: int | None = None,
+) -> Path:
+    """A unit's real SSO_Plan book (the builder's form, every sheet and table) with ``unit``
+    typed in its settings (blank: as shipped), ``kpis`` in tbl_kpi and ``budget`` in
+    tbl_budget (else the demo's rows), saved as .xlsx or, with its macros, as .xlsm."""
+    from openpyxl.utils import get_column_letter
+
+    from sso_app.book.saving import customui_of, save_macro_book
+
+    form = the_form()
+    macro = path.suffix.lower() == ".xlsm"
+    wb = openpyxl.load_workbook(form, keep_vba=macro)
+    ws = wb[layout.SHEET_SETTINGS]
+    min_col, min_row, _, max_row = range_boundaries(ws.tables[layout.TABLE_SETTINGS].ref)
+    for row in range(min_row + 1, max_row + 1):
+        key = ws.cell(row=row, column=min_col).value
+        if key == "unit":
+            ws.cell(row=row, column=min_col + 1).value = unit or None
+        elif key == "year_be" and year_be is not None:
+            ws.cell(row=row, column=min_col + 1).value = year_be
+    if kpis is not None:
+        entry = wb[layout.SHEET_ENTRY]
+        first, last = kpi_data_rows(entry)
+        for row in entry.iter_rows(
+            min_row=first, max_row=last, max_col=len(layout.KPI_TABLE_COLUMNS)
+        ):
+            for cell in row:
+                cell.value = None
+        write_rows(entry, kpis.drop(columns=["source_row"], errors="ignore"), first)
+        resize_table(entry, first + max(len(kpis), 1) - 1)
+    if budget is not None:
+        money = wb[layout.SHEET_BUDGET]
+        table = money.tables[layout.TABLE_BUDGET]
+        c1, header, c2, last = range_boundaries(table.ref)
+        for row in money.iter_rows(min_row=header + 1, max_row=last, min_col=c1, max_col=c2):
+            for cell in row:
+                cell.value = None
+        rows = table_rows(budget, list(layout.BUDGET_TABLE_COLUMNS))
+        for i, values in enumerate(rows, start=header + 1):
+            for j, value in enumerate(values, start=c1):
+                money.cell(row=i, column=j).value = value
+        end = header + max(len(rows), 1)
+        table.ref = f"{get_column_letter(c1)}{header}:{get_column_letter(c2)}{end}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
+    if macro:
+        save_macro_book(wb, path, customui_of(form))
+    else:
+        wb.save(path)
+    return path
 
 
 def unit_frames() -> dict[str, pd.DataFrame]:
@@ -105,7 +180,7 @@ def test_every_file_is_listed_with_its_status(national):
     assert files.loc["damaged.xlsx", "status"] == "refused"
     assert "เสียหาย" in files.loc["damaged.xlsx", "messages"]
     assert files.loc["other.xlsx", "status"] == "refused"
-    assert "not an SSO_Plan workbook" in files.loc["other.xlsx", "messages"]
+    assert "not an SSO planning workbook" in files.loc["other.xlsx", "messages"]  # open_sso_book
     assert files.loc["old_year.xlsx", "status"] == "refused"
     assert "2563" in files.loc["old_year.xlsx", "messages"]
     assert files.loc[CENTRAL, "status"] == "warnings"  # SSF-037's weights sum to 130
@@ -233,7 +308,7 @@ def test_the_command(inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     # Run again: the previous national book is backed up, never read in as a unit.
     assert main(["consolidate", str(tmp_path), str(inbox / "unit_a.xlsx"), "-o", str(out)]) == 0
     assert "1 files read" in capsys.readouterr().out
-    assert (tmp_path / "สรุประดับประเทศ.backup.xlsx").is_file()
+    assert len(versions_of(out)) == 1  # the previous national book, kept
 
 
 def test_refusals(inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -357,8 +432,9 @@ def test_merged_project_cells_are_filled_as_the_readers_do(tmp_path: Path):
     book = write_unit_workbook(tmp_path / "merged.xlsx", unit="หน่วยทดสอบ", kpis=frame)
     wb = openpyxl.load_workbook(book)
     ws = wb["แผน-ผล"]
-    ws["A6"] = None
-    ws.merge_cells("A5:A6")  # project id typed once over its two indicators
+    first, _ = kpi_data_rows(ws)
+    ws[f"A{first + 1}"] = None
+    ws.merge_cells(f"A{first}:A{first + 1}")  # project id typed once over its two indicators
     wb.save(book)
     got = read_unit_file(book)
     assert got.status in ("ok", "warnings"), got.messages()

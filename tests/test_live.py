@@ -20,7 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from sso_app import live
 from sso_app.book import layout
 from sso_app.book.entry_sheet import computed_letters
-from sso_app.book.opening import read_book
+from sso_app.book.opening import open_sso_book
 from sso_app.book.summary import summary_frames
 from sso_app.rebuild import rebuild
 from sso_kpi.scoring import GREEN
@@ -84,10 +84,8 @@ def test_band_cells_are_filled_and_the_chart_leaves_out_the_total(book):
 
 
 def _ev_budget_settings(path):
-    from sso_app.book.opening import evaluation_of
-
-    data = read_book(path)
-    return evaluation_of(data), data.budget, data.settings
+    data = open_sso_book(path).data
+    return data.evaluation(), data.budget, data.settings
 
 
 def test_rows_added_in_excel_get_the_computed_block(book):

@@ -15,14 +15,14 @@ import python_calamine as calamine
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula
 
+from sso_app import rebuild
 from sso_app.book import layout, template
-from sso_app.book.settings import Settings
 from sso_app.book.saving import save_macro_book
+from sso_app.book.settings import Settings
 from sso_app.book.summary import summary_frames
 from sso_app.cli import main as cli_main
 from sso_app.files.checks import check_workbook_file
-from sso_app.files.writing import TEMP_PREFIX, backup_path_for
-from sso_app import rebuild
+from sso_app.files.writing import TEMP_PREFIX, versions_of
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import evaluate
 from sso_kpi.importing import Imported
@@ -78,7 +78,7 @@ def test_report_counts_bands(rebuilt: tuple[Path, rebuild.RebuildReport]) -> Non
     book, report = rebuilt
     assert report.quarter == 3 and report.projects == 57 and report.evaluated == 43
     assert report.bands == {"green": 27, "yellow": 15, "red": 1, "grey": 14}
-    assert report.backup == backup_path_for(book)
+    assert report.backup == versions_of(book)[0]
     assert report.backup.read_bytes() == demo_book().read_bytes()
     text = str(report)
     assert "ไตรมาส / quarter: 3" in text and "red 1" in text and str(report.backup) in text
@@ -231,7 +231,7 @@ def test_a_rebuild_killed_while_saving_leaves_the_book_intact(tmp_path: Path) ->
     leftovers = list(book.parent.glob(f"{TEMP_PREFIX}*"))
     assert leftovers, "the kill should have happened during the save"
     assert book.read_bytes() == before
-    assert not backup_path_for(book).exists()
+    assert versions_of(book) == []
     check_workbook_file(book, expect_macro=True)
     assert openpyxl.load_workbook(book).sheetnames[0] == layout.SHEET_INSTRUCTIONS
     assert rebuild.rebuild(book).bands["red"] == 1  # and the next rebuild works

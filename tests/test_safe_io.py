@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.textsafe import csv_safe, set_text_cell, text_safe_for_sheet
 from sso_app.files.writing import (
+    KEEP_VERSIONS,
     TEMP_PREFIX,
     atomic_write,
-    backup_path_for,
+    backups_folder_for,
     lock_file_for,
     remove_stale_temps,
-    restore_backup,
+    versions_of,
 )
 from sso_kpi.errors import SsoError
 
@@ -465,27 +466,27 @@ def plan(tmp_path: Path) -> Path:
     return path
 
 
-def test_atomic_write_replaces_and_keeps_one_backup(plan: Path) -> None:
+def test_atomic_write_replaces_and_keeps_dated_versions(plan: Path) -> None:
     backup = atomic_write(plan, writer_of(b"version 2"))
-    assert backup == plan.with_name("SSO_Plan.backup.xlsm") == backup_path_for(plan)
+    assert backup is not None and backup.parent == backups_folder_for(plan)
+    assert backup.parent.name == "SSO_Plan.backups" and backup.name.startswith("SSO_Plan 20")
     assert plan.read_bytes() == b"version 2"
     assert backup.read_bytes() == b"old version"
-    atomic_write(plan, writer_of(b"version 3"))
-    assert plan.read_bytes() == b"version 3"
-    assert backup.read_bytes() == b"version 2"
-    assert sorted(p.name for p in plan.parent.iterdir()) == [
-        "SSO_Plan.backup.xlsm",
-        "SSO_Plan.xlsm",
-    ]
+    for n in range(3, 3 + KEEP_VERSIONS + 2):
+        atomic_write(plan, writer_of(b"version %d" % n))
+    versions = versions_of(plan)
+    assert len(versions) == KEEP_VERSIONS >= 5  # the oldest dropped, newest first
+    assert [v.read_bytes() for v in versions[:2]] == [b"version 13", b"version 12"]
+    assert sorted(p.name for p in plan.parent.iterdir()) == ["SSO_Plan.backups", "SSO_Plan.xlsm"]
 
 
 def test_atomic_write_new_file_has_no_backup(tmp_path: Path) -> None:
     path = tmp_path / "report.csv"
     assert atomic_write(path, writer_of(b"a,b\n")) is None
     assert path.read_bytes() == b"a,b\n"
-    assert not backup_path_for(path).exists()
+    assert versions_of(path) == []
     assert atomic_write(path, writer_of(b"c\n"), backup=False) is None
-    assert not backup_path_for(path).exists()
+    assert not backups_folder_for(path).exists()
 
 
 def test_atomic_write_keeps_permission_bits(plan: Path) -> None:
@@ -505,7 +506,7 @@ def test_atomic_write_failing_writer_leaves_original(plan: Path) -> None:
     assert "boom" in str(err.value)
     assert plan.read_bytes() == b"old version"
     assert temps(plan.parent) == []
-    assert not backup_path_for(plan).exists()
+    assert not backups_folder_for(plan).exists()
 
 
 def test_atomic_write_keyboard_interrupt_cleans_up(plan: Path) -> None:
@@ -614,17 +615,6 @@ def test_atomic_write_refuses_unwritable_or_missing_folder(
         atomic_write(tmp_path / "a.xlsx", write)
     assert_bilingual(err, "the folder is read-only", tmp_path / "a.xlsx")
     assert calls == [] and list(tmp_path.iterdir()) == []
-
-
-def test_restore_backup(plan: Path) -> None:
-    with pytest.raises(SsoError) as err:
-        restore_backup(plan)
-    assert_bilingual(err, "no backup", plan)
-    atomic_write(plan, writer_of(b"bad new version"))
-    assert restore_backup(plan) == plan
-    assert plan.read_bytes() == b"old version"
-    assert backup_path_for(plan).read_bytes() == b"old version"
-    assert temps(plan.parent) == []
 
 
 def test_remove_stale_temps_only_old_ones(tmp_path: Path) -> None:

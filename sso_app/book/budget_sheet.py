@@ -1,4 +1,4 @@
-"""TODO"""
+"""The งบประมาณ sheet: ``tbl_budget`` (แผน, ผลการเบิกจ่าย per หมวดงบ) and its native % formulas."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO"""
+"""The แผน-ผล sheet: ``tbl_kpi`` (typed) and the computed block of UDF formulas beside it."""
 
 from __future__ import annotations
 
@@ -281,7 +281,7 @@ def resize_table(ws: Worksheet, last_row: int) -> None:
         table.autoFilter.ref = ref
 
 
-def _refuse_occupied(ws: Worksheet, rows: range, columns: list[int], book: Path) -> None:
+def refuse_occupied(ws: Worksheet, rows: range, columns: list[int], book: Path) -> None:
     """Never write over cells a planner typed below the table."""
     for r in rows:
         if not _row_is_empty(ws, r, columns):

@@ -1,4 +1,4 @@
-"""TODO"""
+"""The คำแนะนำ sheet: how to type, what the colours mean, how to install (Thai, with English)."""
 
 from __future__ import annotations
 

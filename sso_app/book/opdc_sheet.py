@@ -1,4 +1,4 @@
-"""TODO"""
+"""The คะแนน ก.พ.ร. sheet: ``tbl_opdc`` as typed, and the card computed beside it."""
 
 from __future__ import annotations
 
@@ -43,8 +43,20 @@ def opdc_rows(ws: Worksheet) -> tuple[int, int]:
 
 
 def _criteria(text: str) -> str:
-    """A SUMIF criterion matching ``text`` literally: quotes doubled, wildcards escaped."""
+    """A SUMIF criterion matching ``text`` literally: quotes doubled, wildcards escaped, and
+    an explicit ``=`` first when the text does not start with a letter or digit.
+
+    SUMIF reads a leading ``>=``, ``<=``, ``<>``, ``<``, ``>`` or ``=`` as a comparison, so a
+    component named ``>=A`` would sum every name sorting after "A" and ``<>B`` every other
+    row; ``"=>=A"`` is "equal to the text >=A" in Excel and LibreOffice alike. Names that
+    start with a letter or digit (Thai included) keep the plain criterion.
+
+    >>> _criteria(">=A"), _criteria("Performance Base"), _criteria('5* "x"?')
+    ('"=>=A"', '"Performance Base"', '"5~* ""x""~?"')
+    """
     escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+    if not escaped[:1].isalnum():
+        escaped = "=" + escaped
     return '"' + escaped.replace('"', '""') + '"'
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import python_calamine as calamine
 from openpyxl.utils import get_column_letter
 
+from sso_app.files.checks import check_workbook_file, require_regular_file
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import Source, canonical_frame
 from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, canonical_column
@@ -27,13 +28,11 @@ def read_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Sou
     """Raw cells of the KPI rows in ``path`` and where they came from."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise SsoError("ไม่พบไฟล์", "file not found", where=str(path))
+    # Before any open: a named pipe or a device would block the read forever.
+    require_regular_file(path)
     if suffix in CSV_SUFFIXES:
         return read_csv_raw(path), Source(file=path.name, first_row=2)
     if suffix in WORKBOOK_SUFFIXES:
-        from sso_app.files.checks import check_workbook_file
-
         check_workbook_file(path)
         return read_workbook_raw(path, table=table)
     raise SsoError(

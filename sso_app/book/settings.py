@@ -1,4 +1,4 @@
-"""TODO"""
+"""The book's settings (``tbl_settings``), typed and checked by one rule for every reader."""
 
 from __future__ import annotations
 

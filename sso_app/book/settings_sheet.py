@@ -1,4 +1,4 @@
-"""TODO"""
+"""The ตั้งค่า sheet: ``tbl_settings`` with a ``cfg_<key>`` name per value and dropdowns."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO"""
+"""The สรุปรายไตรมาส sheet, written from the summary frames: tables, band colours, chart."""
 
 from __future__ import annotations
 

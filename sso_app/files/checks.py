@@ -21,10 +21,12 @@ import codecs
 import io
 import os
 import re
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
@@ -55,6 +57,7 @@ _CT_MAIN = {  # workbook part content type -> kind
     "application/vnd.ms-excel.sheet.binary.macroEnabled.main": "xlsb",
 }
 _CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _MACRO_SUFFIXES = {".xlsm": True, ".xltm": True, ".xlam": True, ".xlsx": False, ".xltx": False}
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
@@ -82,39 +85,87 @@ def check_workbook_file(
     max_ratio: float = 200.0,
     max_rows: int = 200_000,
     max_parts: int = 10_000,
+    max_depth: int = 100,
 ) -> CheckedWorkbook:
     """Refuse (``SsoError``) a file that is not a plain, sane .xlsx/.xlsm workbook; return
     what the pass saw that a reader may want (whether any sheet merges cells).
 
     Run it before openpyxl, calamine or pandas see a file from another office. The checks, in
-    order: exists and is a file; not empty; not a CFB file (password-protected book or old
-    .xls); a zip; at most ``max_parts`` parts; declared uncompressed size at most
-    ``max_uncompressed`` and no big part compressed more than ``max_ratio`` times (zip bomb);
-    a spreadsheet (``[Content_Types].xml`` names a workbook part that exists); macro-enabled
-    or not as the extension (or ``expect_macro``) says; then one streaming pass over every
-    part that verifies CRCs (damage), refuses any DTD/entity declaration in an XML part
-    (entity bomb), and refuses a worksheet whose ``<dimension>`` or ``<row>`` count exceeds
-    ``max_rows``.
+    order: exists and is a regular file (not a folder, named pipe, device or socket, which
+    would block the read); not empty; not a CFB file (password-protected book or old .xls); a
+    zip; at most ``max_parts`` parts, no part name twice (programs disagree on which copy
+    they read); declared uncompressed size at most ``max_uncompressed`` and no big part
+    compressed more than ``max_ratio`` times (zip bomb); a spreadsheet
+    (``[Content_Types].xml`` names a workbook part that exists); macro-enabled or not as the
+    extension (or ``expect_macro``) says; then one streaming pass over every part that
+    verifies CRCs (damage), refuses any DTD/entity declaration in an XML part (entity bomb),
+    refuses XML nested more than ``max_depth`` elements deep (lxml, which openpyxl uses for
+    most parts, fails at 256), and refuses a worksheet whose ``<dimension>`` or ``<row>``
+    count exceeds ``max_rows``.
 
     Cost: the zip directory plus one decompression pass whose output is capped by the
     (already checked) declared sizes -- Python's zipfile stops at a part's declared size even
-    if the compressed data would expand further -- in 64 KiB chunks.
+    if the compressed data would expand further -- in 64 KiB chunks. The nesting depth is
+    counted by expat on every XML part except worksheets and the shared strings: those are
+    most of a book's bytes, openpyxl and calamine read them with streaming parsers that take
+    any depth, and counting there (a Python call per element) would make the check about five
+    times slower on a 5,000-row book.
     """
     path = Path(path)
     where = str(path)
-    if not path.exists():
-        raise SsoError("ไม่พบไฟล์", "file not found", where=where)
-    if path.is_dir():
-        raise SsoError("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "this is a folder, not a file", where=where)
+    require_regular_file(path)
     try:
         return _check_contents(
-            path, where, expect_macro, max_uncompressed, max_ratio, max_rows, max_parts
+            path,
+            where,
+            expect_macro,
+            max_uncompressed,
+            max_ratio,
+            max_rows,
+            max_parts,
+            max_depth,
         )
     except OSError as exc:  # unreadable: permissions, a network share gone away...
         reason = exc.strerror or str(exc)
         raise SsoError(
             f"อ่านไฟล์ไม่ได้ ({reason})", f"cannot read the file ({reason})", where=where
         ) from exc
+
+
+def require_regular_file(path: Path) -> None:
+    """Refuse (``SsoError``) a path that does not exist or is not a regular file.
+
+    Only ``stat`` is called: opening a named pipe (FIFO) blocks until something writes to
+    it, and a device may never end, so both are refused before any ``open``.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SsoError("ไม่พบไฟล์", "file not found", where=where) from None
+    except OSError as exc:  # permissions on a folder above, a name too long...
+        reason = exc.strerror or str(exc)
+        raise SsoError(
+            f"อ่านไฟล์ไม่ได้ ({reason})", f"cannot read the file ({reason})", where=where
+        ) from exc
+    if stat.S_ISDIR(mode):
+        raise SsoError("เป็นโฟลเดอร์ ไม่ใช่ไฟล์", "this is a folder, not a file", where=where)
+    if not stat.S_ISREG(mode):
+        kind_th, kind_en = (
+            ("ไปป์ (named pipe/FIFO)", "a named pipe (FIFO)")
+            if stat.S_ISFIFO(mode)
+            else ("ซ็อกเก็ต (socket)", "a socket")
+            if stat.S_ISSOCK(mode)
+            else ("อุปกรณ์ (device)", "a device")
+        )
+        raise SsoError(
+            f"ไม่ใช่ไฟล์ธรรมดา แต่เป็น{kind_th} ซึ่งอ่านแล้วอาจค้างไม่จบ: ให้ระบุไฟล์ Excel หรือ CSV "
+            "ที่บันทึกไว้ในเครื่อง",
+            f"this is not a regular file but {kind_en}, whose reading may never end: give a "
+            "saved Excel or CSV file",
+            where=where,
+        )
 
 
 def _check_contents(
@@ -125,6 +176,7 @@ def _check_contents(
     max_ratio: float,
     max_rows: int,
     max_parts: int,
+    max_depth: int,
 ) -> CheckedWorkbook:
     """The body of check_workbook_file, once we know ``path`` is a file."""
     with path.open("rb") as f:
@@ -152,6 +204,7 @@ def _check_contents(
         infos = zf.infolist()
         if len(infos) > max_parts:  # the end record can lie about the count
             raise _too_many_parts(len(infos), max_parts, where)
+        _refuse_duplicate_parts(infos, where)
         _check_sizes(infos, where, max_uncompressed, max_ratio)
         if any(info.flag_bits & 0x1 for info in infos):  # zip-level password (not Excel's)
             raise _password_refusal(where)
@@ -172,10 +225,13 @@ def _check_contents(
         _check_kind(kind, path.suffix.lower(), expect_macro, where)
 
         sheets = {part for part, ct in overrides.items() if ct == _CT_WORKSHEET}
+        streamed = sheets | {p for p, ct in overrides.items() if ct == _CT_SHARED_STRINGS}
         too_long: list[tuple[str, int]] = []
         merged = False
         for info in infos:
-            scan = _scan_part(zf, info, info.filename.lower() in sheets, max_rows, where)
+            name = info.filename.lower()
+            depth = 0 if name in streamed else max_depth  # 0: not counted
+            scan = _scan_part(zf, info, name in sheets, max_rows, depth, where)
             merged = merged or scan.merged
             if scan.rows > max_rows:
                 too_long.append((info.filename, scan.rows))
@@ -188,6 +244,30 @@ def _check_contents(
                 where=where,
             )
     return CheckedWorkbook(has_merged_cells=merged)
+
+
+def _part_key(name: str) -> str:
+    """A zip entry name as an OPC part name compares: case-insensitive, "/" separated."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+def _refuse_duplicate_parts(infos: list[zipfile.ZipInfo], where: str) -> None:
+    """Refuse a zip holding one part name twice: calamine reads the first copy, openpyxl
+    and zipfile the last, so a check, a read and a write would each see another book."""
+    seen: set[str] = set()
+    for info in infos:
+        key = _part_key(info.filename)
+        if key in seen:
+            raise SsoError(
+                f"ไฟล์มีส่วน {info.filename} ซ้ำกันสองชุด แต่ละโปรแกรมจะอ่านคนละชุด "
+                "(ไฟล์ถูกแก้ด้วยเครื่องมืออื่นหรือเสียหาย) ไม่เปิดเพื่อความปลอดภัย: "
+                "ขอให้เปิดใน Excel แล้วบันทึกส่งมาใหม่",
+                f"the file holds the part {info.filename} twice, and programs differ on which "
+                "copy they read (edited by another tool, or damaged): refused for safety; ask "
+                "for a copy opened and saved again in Excel",
+                where=where,
+            )
+        seen.add(key)
 
 
 def _ole_refusal(f: io.BufferedReader, where: str, limit: int) -> SsoError:
@@ -375,11 +455,65 @@ class _PartScan:
     merged: bool = False  # a worksheet that declares merged cells
 
 
+class _TooDeep(Exception):
+    """Raised from the expat handlers of ``_DepthCounter`` (stops the parse at once)."""
+
+
+class _DepthCounter:
+    """Counts element nesting in an XML part fed chunk by chunk, in bounded memory.
+
+    expat keeps only the open tag names and a partial token between chunks, and calls no
+    Python code for text. It is a depth check, not a validator: a part expat cannot parse
+    (Excel's legacy VML is not always well-formed) just stops being counted; whatever opens
+    it later reports that.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.depth = 0
+        self._parser: expat.XMLParserType | None = expat.ParserCreate()
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
+
+    def _start(self, name: str, attrs: object) -> None:
+        self.depth += 1
+        if self.depth > self.limit:
+            raise _TooDeep
+
+    def _end(self, name: str) -> None:
+        self.depth -= 1
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        """Parse more of the part; raises ``_TooDeep`` past the limit."""
+        if self._parser is None:
+            return
+        try:
+            self._parser.Parse(data, final)
+        except expat.ExpatError:
+            self._parser = None
+
+
+def _too_deep(part: str, limit: int, where: str) -> SsoError:
+    return SsoError(
+        f"ส่วน {part} มีแท็ก XML ซ้อนกันลึกเกิน {limit} ชั้น ซึ่ง Excel ไม่เคยสร้าง "
+        "(อาจเป็นไฟล์อันตราย) ไม่เปิดเพื่อความปลอดภัย",
+        f"part {part} nests XML elements more than {limit} deep, which Excel never writes "
+        "(possibly a hostile file): refused for safety",
+        where=where,
+    )
+
+
 def _scan_part(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool, max_rows: int, where: str
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    is_sheet: bool,
+    max_rows: int,
+    max_depth: int,
+    where: str,
 ) -> _PartScan:
-    """Stream one part: CRC check (zipfile checks at EOF), DTD check; for a worksheet its
-    row count and whether it merges cells.
+    """Stream one part: CRC check (zipfile checks at EOF), DTD check, nesting depth (an XML
+    part, when ``max_depth`` is not 0); for a worksheet its row count and whether it merges
+    cells.
 
     ``<row`` tags are counted only in a worksheet big enough to hold more than ``max_rows``
     of them: the smallest row is ``<row/>``, 6 bytes, and zipfile never returns more than the
@@ -389,11 +523,12 @@ def _scan_part(
     is_xml = name.lower().endswith(_XML_SUFFIXES)
     count_rows = is_sheet and info.file_size >= _MIN_ROW_BYTES * (max_rows + 1)
     rows, merged = 0, False
+    depth = _DepthCounter(max_depth) if is_xml and max_depth else None
     try:
         with zf.open(info) as part:
             head = part.read(_HEAD)
             if is_xml:
-                _check_prolog(head, name, where)
+                _check_prolog(head, name, where)  # before expat sees a byte of it
             if is_sheet:
                 match = _DIMENSION_RE.search(head)
                 if match:
@@ -401,6 +536,8 @@ def _scan_part(
             counted, tail = 0, b""
             chunk = head
             while chunk:
+                if depth is not None:
+                    depth.feed(chunk)
                 if is_sheet:
                     # A tag split across two chunks is found in tail + chunk; a match ending
                     # inside the kept tail was counted in the previous round.
@@ -410,7 +547,11 @@ def _scan_part(
                         counted += sum(1 for m in _ROW_RE.finditer(buf) if m.end() > len(tail))
                     tail = buf[-_ROW_TAG_MAX:]
                 chunk = part.read(_CHUNK)
+            if depth is not None:
+                depth.feed(b"", final=True)
             rows = max(rows, counted)
+    except _TooDeep:
+        raise _too_deep(name, max_depth, where) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise _damaged(where, f"{name}: {exc}") from exc
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, zip encryption

@@ -1,4 +1,4 @@
-"""TODO"""
+"""Text stays text: a unit's ``=HYPERLINK(...)`` never becomes a live formula in a sheet or CSV."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO"""
+"""Intake of unit books for the national consolidation: every file checked and opened once
+(:func:`sso_app.book.opening.open_sso_book`), its status and problems kept as data."""
 
 from __future__ import annotations
 
@@ -15,18 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 
 from sso_app.book import layout
-from sso_app.book.layout import NATIONAL_KPI_TABLE
-from sso_app.book.readers import read_book_table
-from sso_app.book.settings import settings_from_rows
-from sso_app.files.checks import check_workbook_file
+from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
 from sso_app.files.writing import TEMP_PREFIX
+from sso_kpi.budget import read_budget
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.importing import Imported, Source, canonical_frame, read_table
 from sso_kpi.schema import REQUIRED_COLUMNS, canonical_column
-from sso_kpi.values import normalise_text, parse_numbers
+from sso_kpi.values import normalise_text
 
 OK, WARNINGS, ERRORS, REFUSED, SKIPPED = "ok", "warnings", "errors", "refused", "skipped"
 
@@ -43,7 +41,7 @@ STATUS_TEXT = {
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-_SETTING_KEYS = ("schema_version", "unit", "year_be", "year_kind")
+BACKUPS_SUFFIX = ".backups"  # ``<stem>.backups/``: the kept versions of a book
 
 
 def _is_candidate(path: Path) -> bool:
@@ -56,23 +54,64 @@ def _is_candidate(path: Path) -> bool:
     )
 
 
-def expand_inputs(inputs: Iterable[Path], *, exclude: Iterable[Path] = ()) -> list[Path]:
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read and how messages name it: its path relative to the folder given
+    (``ชลบุรี/SSO_Plan.xlsm``), or the path as given for a file named on its own.
+    ``folder`` is the folder relative to the folder given (``north/ลำปาง``), "" otherwise:
+    the unit's name when its book leaves the name blank."""
+
+    path: Path
+    label: str
+    folder: str = ""
+
+
+def find_inputs(inputs: Iterable[Path], *, exclude: Iterable[Path] = ()) -> list[InputFile]:
     """Files named, and every workbook in the folders named (sub-folders too), each once.
 
-    Lock files (``~$…``), backups (``*.backup.*``) and our temps (``.~sso-tmp-*``) are
-    skipped in folders; ``exclude`` (the output and its backup) is never read back in. A file
-    named explicitly is kept whatever its name, so it gets a status line (missing, wrong type).
+    Lock files (``~$…``), old backups (``*.backup.*``), our temps (``.~sso-tmp-*``) and the
+    kept versions in ``<stem>.backups/`` folders are skipped in folders; ``exclude`` is never
+    read. A file named explicitly is kept whatever its name, so it gets a status line
+    (missing, wrong type).
     """
     skip = {Path(p).resolve() for p in exclude}
-    found: list[Path] = []
+    found: dict[Path, InputFile] = {}
     for item in inputs:
         item = Path(item)
         if item.is_dir():
-            found.extend(sorted(p for p in item.rglob("*") if p.is_file() and _is_candidate(p)))
+            for path in _workbooks_in(item):
+                rel = path.relative_to(item)
+                folder = rel.parent.as_posix()
+                found.setdefault(
+                    path.resolve(),
+                    InputFile(path, rel.as_posix(), "" if folder == "." else folder),
+                )
         else:
-            found.append(item)
-    unique = dict.fromkeys(p for p in found if p.resolve() not in skip)
-    return list(unique)
+            found.setdefault(item.resolve(), InputFile(item, str(item)))
+    return [f for key, f in found.items() if key not in skip]
+
+
+def _workbooks_in(folder: Path) -> list[Path]:
+    """Candidate workbooks under ``folder``, sorted; ``*.backups`` folders not entered."""
+    out = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.endswith(BACKUPS_SUFFIX))
+        out.extend(Path(top) / n for n in names if _is_candidate(Path(top) / n))
+    return sorted(p for p in out if p.is_file())
+
+
+def expand_inputs(inputs: Iterable[Path], *, exclude: Iterable[Path] = ()) -> list[Path]:
+    """The paths of :func:`find_inputs`."""
+    return [f.path for f in find_inputs(inputs, exclude=exclude)]
+
+
+def is_national_book(path: Path) -> bool:
+    """A national workbook this program wrote (not a unit's book): what ``-o`` may replace
+    inside a folder that is read."""
+    try:
+        return open_sso_book(path, kinds=(UNIT, NATIONAL)).kind == NATIONAL
+    except SsoError:
+        return False
 
 
 @dataclass
@@ -80,21 +119,32 @@ class UnitFile:
     """What was read from one file, and its status line in ไฟล์ที่รับ."""
 
     path: Path
+    label: str = ""  # how messages name the file (its path relative to the folder given)
+    folder: str = ""  # its folder relative to the folder given: the unit when none is typed
     status: str = OK
     unit: str = ""
     year_be: int | None = None
     year_kind: str = ""
     schema_version: str = ""
-    refusal: str = ""  # why the file was refused or skipped (Thai / English)
+    refusal_th: str = ""  # why the file was refused or skipped, in Thai ...
+    refusal_en: str = ""  # ... and in English (kept apart: shown in two columns)
     issues: list[Issue] = field(default_factory=list)
     imported: Imported | None = None
     budget: pd.DataFrame | None = None
     raw_kpis: tuple[pd.DataFrame, Source] | None = None  # until typed
     raw_budget: tuple[pd.DataFrame, Source] | None = None
 
+    def __post_init__(self) -> None:
+        self.label = self.label or str(self.path)
+
     @property
     def usable(self) -> bool:
         return self.status in (OK, WARNINGS, ERRORS)
+
+    @property
+    def refusal(self) -> str:
+        """The refusal as one line (Thai / English), "" for a file that was used."""
+        return f"{self.refusal_th} / {self.refusal_en}" if self.refusal_th else ""
 
     @property
     def n_rows(self) -> int:
@@ -109,7 +159,8 @@ class UnitFile:
         return sum(i.severity == "warning" for i in self.issues)
 
     def refuse(self, status: str, err: SsoError) -> UnitFile:
-        self.status, self.refusal = status, f"{err.message_th} / {err.message_en}"
+        self.status = status
+        self.refusal_th, self.refusal_en = err.message_th, err.message_en
         self.issues = []  # the file is not used: its rows' problems do not matter now
         self.imported, self.budget = None, None
         self.raw_kpis = self.raw_budget = None
@@ -117,7 +168,7 @@ class UnitFile:
 
     def messages(self, limit: int = 5) -> str:
         """The refusal or the first ``limit`` problems, one per line (a cell holds 32,767)."""
-        if self.refusal:
+        if self.refusal_th:
             return self.refusal
         lines = [i.text() for i in self.issues[:limit]]
         more = len(self.issues) - limit
@@ -126,16 +177,8 @@ class UnitFile:
         return "\n".join(lines)
 
 
-def _not_sso(path: Path, detail_th: str, detail_en: str) -> SsoError:
-    return SsoError(
-        f"ไม่ใช่สมุดงาน SSO_Plan ({detail_th}) ให้ใช้แบบฟอร์ม SSO_Plan.xlsm ของสำนักงาน",
-        f"not an SSO_Plan workbook ({detail_en}); use the office's SSO_Plan.xlsm form",
-        where=str(path),
-    )
-
-
 def read_unit_files(
-    paths: Sequence[Path], workers: int | None = None
+    paths: Sequence[Path | InputFile], workers: int | None = None
 ) -> tuple[list[UnitFile], int, str]:
     """Every file checked and opened (``open_unit_files``); files of another year and older
     copies of a unit's file set aside; then all KPI and budget rows typed in one pass each
@@ -171,7 +214,9 @@ def default_workers(n_files: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_files // 8))
 
 
-def open_unit_files(paths: Sequence[Path], workers: int | None = None) -> list[UnitFile]:
+def open_unit_files(
+    paths: Sequence[Path | InputFile], workers: int | None = None
+) -> list[UnitFile]:
     """``open_unit_file`` of every path, in input order, over ``workers`` processes.
 
     Checking and parsing a file is independent of every other file and is most of a
@@ -191,92 +236,78 @@ def open_unit_files(paths: Sequence[Path], workers: int | None = None) -> list[U
         return [open_unit_file(p) for p in paths]
 
 
-def read_unit_file(path: Path) -> UnitFile:
+def read_unit_file(path: Path | InputFile) -> UnitFile:
     """One file read as ``read_unit_files`` reads many."""
     return read_unit_files([path])[0][0]
 
 
-def open_unit_file(path: Path) -> UnitFile:
+def open_unit_file(item: Path | InputFile) -> UnitFile:
     """Check one workbook and take its settings and raw tables; never raises: a problem
     becomes the file's status."""
-    result = UnitFile(path=Path(path))
+    if not isinstance(item, InputFile):
+        item = InputFile(Path(item), str(item))
+    result = UnitFile(path=Path(item.path), label=item.label, folder=item.folder)
     try:
         return _open_unit_file(result)
     except SsoError as err:
         return result.refuse(REFUSED, err)
     except Exception as err:  # a file no check foresaw must not stop the other 100
-        return result.refuse(REFUSED, _unreadable(path, err))
+        return result.refuse(REFUSED, _unreadable(result.label, err))
 
 
-def _unreadable(path: Path, err: Exception) -> SsoError:
+def _unreadable(where: str, err: Exception) -> SsoError:
     return SsoError(
         f"อ่านไฟล์ไม่ได้ ({type(err).__name__}) ไฟล์อาจเสีย ขอให้ส่งมาใหม่",
         f"could not read the file ({type(err).__name__}: {err}); ask for it again",
-        where=str(path),
+        where=where,
     )
 
 
 def _open_unit_file(result: UnitFile) -> UnitFile:
+    """The one way into a book (``open_sso_book``: pre-flight check, the version rule, the
+    settings); then what the main process needs, as plain data: the settings' fields and
+    the raw tables (the calamine workbook cannot be sent back from a worker)."""
     path = result.path
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise SsoError(
             "อ่านได้เฉพาะไฟล์ .xlsm หรือ .xlsx (SSO_Plan)",
             f"only .xlsm/.xlsx SSO_Plan workbooks are read, not {path.suffix or 'this file'}",
-            where=str(path),
+            where=result.label,
         )
-    checked = check_workbook_file(path)
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except Exception as err:
-        raise SsoError(
-            "เปิดไฟล์ไม่ได้ ไฟล์อาจเสีย ขอให้ส่งมาใหม่",
-            f"cannot read the workbook ({err}); ask for it again",
-            where=str(path),
-        ) from err
-    tables = set(book.table_names)
-    if NATIONAL_KPI_TABLE in tables:
-        raise SsoError(
-            "เป็นไฟล์สรุประดับประเทศที่โปรแกรมนี้สร้าง ไม่ใช่ไฟล์ของหน่วยงาน จึงไม่นำมารวม",
-            "this is a national summary made by this program, not a unit's workbook: left out",
-            where=str(path),
-        )
-    for name in (layout.TABLE_SETTINGS, layout.TABLE_KPI):
-        if name not in tables:
-            raise _not_sso(path, f"ไม่มีตาราง {name}", f"no table {name}")
-
-    rows = book.get_table_by_name(layout.TABLE_SETTINGS).to_python()
-    rows = [r for r in rows if r and str(r[0]).strip() in _SETTING_KEYS]
-    settings = settings_from_rows(rows)  # a bad year/kind is refused, naming the setting
-    if not settings.schema_version:
-        raise _not_sso(path, "ไม่มีรุ่นของแบบฟอร์ม schema_version", "no schema_version setting")
-    if _version(settings.schema_version) > _version(layout.SCHEMA_VERSION):
-        raise SsoError(
-            f"แบบฟอร์มรุ่น {settings.schema_version} ใหม่กว่าโปรแกรมนี้ (รุ่น "
-            f"{layout.SCHEMA_VERSION}) ให้ปรับรุ่นโปรแกรมก่อน",
-            f"form version {settings.schema_version} is newer than this program's "
-            f"({layout.SCHEMA_VERSION}): update the program first",
-            where=str(path),
-        )
+    book = open_sso_book(path, kinds=(UNIT,), label=result.label)
+    settings = book.settings
     result.year_be, result.year_kind = settings.year_be, settings.year_kind
     result.schema_version = settings.schema_version
     result.unit = settings.unit
     if not result.unit:
-        result.unit = path.stem
-        result.issues.append(
-            Issue(
-                "ไม่ได้กรอกชื่อหน่วยงานในชีตตั้งค่า ใช้ชื่อไฟล์แทน",
-                "no unit name in the settings sheet; the file name is used",
-                file=path.name,
-                sheet=layout.SHEET_SETTINGS,
-                column="unit",
-                severity="warning",
-            )
-        )
-    merges = checked.has_merged_cells
-    result.raw_kpis = read_book_table(book, layout.TABLE_KPI, path, merges=merges)
-    if layout.TABLE_BUDGET in tables:
-        result.raw_budget = read_book_table(book, layout.TABLE_BUDGET, path, merges=merges)
+        _unit_from_place(result)
+    kpis = book.table(layout.TABLE_KPI)  # merged cells filled when the pre-flight saw any
+    result.raw_kpis = kpis.frame(), kpis.source(result.label)
+    if book.has_table(layout.TABLE_BUDGET):
+        budget = book.table(layout.TABLE_BUDGET)
+        result.raw_budget = budget.frame(), budget.source(result.label)
     return result
+
+
+def _unit_from_place(result: UnitFile) -> None:
+    """A book as shipped leaves the unit's name blank: units are then told apart by the
+    folder they were filed in (``ชลบุรี``, ``north/ลำปาง``), else by the file's name."""
+    if result.folder:
+        result.unit = result.folder
+        th, en = f"ชื่อโฟลเดอร์ {result.folder}", f"the folder name {result.folder}"
+    else:
+        result.unit = result.path.stem
+        th, en = f"ชื่อไฟล์ {result.path.stem}", f"the file name {result.path.stem}"
+    result.issues.append(
+        Issue(
+            f"ไม่ได้กรอกชื่อหน่วยงานในชีตตั้งค่า ใช้{th} แทน",
+            f"no unit name in the settings sheet; {en} is used",
+            file=result.label,
+            sheet=layout.SHEET_SETTINGS,
+            column="unit",
+            severity="warning",
+        )
+    )
 
 
 _TAG = re.compile("\ue000\\d+\ue001")
@@ -292,25 +323,27 @@ def _untag(text: object) -> object:
 
 
 def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
-    """``read_table`` of many files' raw tables in one call, split back per file.
+    """``read_table`` of many files' raw tables in few calls, split back per file.
 
     The same result as one call per file (``tests/test_consolidate_cli.py`` checks it), for
     a fraction of the time: the import's cost is per column, not per row. What keeps files
     apart: every project id carries its file's tag while the rows are together, so
-    duplicates and weight sums are checked within a file; row numbers, sheet names and
-    column letters in messages are put back to each file's own. Columns blank in every file
-    are left out (a blank column reads exactly as a missing optional one). A file missing a
-    required column is imported on its own, so it gets that message.
+    duplicates and weight sums are checked within a file; row numbers and sheet names in
+    messages are put back to each file's own. Files are stacked by layout (the same column
+    letters; books of one form share one), so the import itself names each problem's column
+    letter, as for one file. Columns blank in every file of a stack are left out (a blank
+    column reads exactly as a missing optional one). A file missing a required column is
+    imported on its own, so it gets that message.
     """
     out: list[Imported | None] = [None] * len(raws)
-    together: list[int] = []
+    layouts: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for i, (raw, source) in enumerate(raws):
         columns = {canonical_column(c) for c in raw.columns}
         if set(REQUIRED_COLUMNS) <= columns and len(raw):
-            together.append(i)
+            layouts.setdefault(_layout(source), []).append(i)
         else:
             out[i] = read_table(raw, source, form="kpi")
-    if together:
+    for letters, together in layouts.items():
         frames = [canonical_frame(raws[i][0]) for i in together]
         lengths = [len(f) for f in frames]
         stacked = pd.concat(frames, ignore_index=True)
@@ -318,12 +351,18 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
         tags = np.repeat(np.array([_tag(i) for i in together], dtype=object), lengths)
         stacked["project_id"] = np.where(ids != "", tags + ids, stacked["project_id"])
         blank = [c for c in stacked.columns if c not in REQUIRED_COLUMNS and _blank(stacked[c])]
-        imported = read_table(stacked.drop(columns=blank), Source(first_row=0), form="kpi")
+        source = Source(first_row=0, letters=dict(letters))
+        imported = read_table(stacked.drop(columns=blank), source, form="kpi")
         offsets = np.cumsum([0, *lengths])
         parts = _split_rows(imported, offsets)
         for k, i in enumerate(together):
             out[i] = _one_file(*parts[k], offsets[k], raws[i][1])
     return out  # type: ignore[return-value]
+
+
+def _layout(source: Source) -> tuple[tuple[str, str], ...]:
+    """Which sheet column each column is in: files alike in this are typed together."""
+    return tuple(sorted(source.letters.items()))
 
 
 def _blank(column: pd.Series) -> bool:
@@ -354,24 +393,20 @@ def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFr
 
 
 def _one_file(frame: pd.DataFrame, issues: list[Issue], start: int, source: Source) -> Imported:
-    """One file's rows and issues, put back in that file's terms (row, sheet, letter)."""
+    """One file's rows and issues, put back in that file's terms (file, sheet, row)."""
     frame["source_row"] = frame["source_row"] - start + source.first_row
-    mine = []
-    for issue in issues:
-        key = issue.column.split(" ", 1)[0]
-        letter = source.letters.get(key, "")
-        mine.append(
-            replace(
-                issue,
-                file=source.file,
-                sheet=source.sheet,
-                row=int(issue.row - start + source.first_row),  # type: ignore[operator]
-                column=f"{letter} {issue.column}" if letter else issue.column,
-                value=_untag(issue.value),
-                message_th=_untag(issue.message_th),
-                message_en=_untag(issue.message_en),
-            )
+    mine = [
+        replace(
+            issue,
+            file=source.file,
+            sheet=source.sheet,
+            row=int(issue.row - start + source.first_row),  # type: ignore[operator]
+            value=_untag(issue.value),
+            message_th=_untag(issue.message_th),
+            message_en=_untag(issue.message_en),
         )
+        for issue in issues
+    ]
     mine.sort(key=lambda i: (i.row or 0, i.column))
     return Imported("kpi", frame, mine)
 
@@ -387,7 +422,7 @@ def import_kpis(files: Sequence[UnitFile]) -> None:
             try:
                 results.append(read_table(*f.raw_kpis, form="kpi"))  # type: ignore[misc]
             except Exception as err:
-                f.refuse(REFUSED, _unreadable(f.path, err))
+                f.refuse(REFUSED, _unreadable(f.label, err))
                 results.append(None)
     for f, imported in zip(pending, results, strict=True):
         if imported is not None:
@@ -396,76 +431,42 @@ def import_kpis(files: Sequence[UnitFile]) -> None:
         f.raw_kpis = None
 
 
-def read_budget(raw: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, list[Issue]]:
-    """tbl_budget (category, plan, spent) typed; a cell that is not a number is an error and
-    its row is left out, like a KPI row."""
-    frame = raw.reindex(columns=list(layout.BUDGET_TABLE_COLUMNS)).reset_index(drop=True)
-    rows = np.arange(len(frame)) + source.first_row
-    issues: list[Issue] = []
-    out = pd.DataFrame({"category": normalise_text(frame["category"]).astype(object)})
-    bad_row = np.zeros(len(frame), bool)
-    for column, th in (("plan", "แผน (บาท)"), ("spent", "ผลการเบิกจ่าย (บาท)")):
-        parsed = parse_numbers(frame[column])
-        out[column] = parsed.values.to_numpy()
-        negative = (parsed.values < 0).to_numpy()
-        problems = [
-            p if p is not None or not neg else ("ค่าติดลบไม่ได้", "must not be negative")
-            for p, neg in zip(parsed.problems, negative, strict=True)
-        ]
-        letter = source.letters.get(column, "")
-        for pos in [k for k, p in enumerate(problems) if p is not None]:
-            message_th, message_en = problems[pos]
-            issues.append(
-                Issue(
-                    message_th,
-                    message_en,
-                    file=source.file,
-                    sheet=source.sheet,
-                    row=int(rows[pos]),
-                    column=f"{letter} {column} ({th})" if letter else f"{column} ({th})",
-                    value=str(frame[column].iloc[pos]),
-                )
-            )
-            bad_row[pos] = True
-    blank = ((out["category"] == "") & out["plan"].isna() & out["spent"].isna()).to_numpy()
-    out["_row"] = np.arange(len(out))  # which input row: lets a stacked read be split
-    return out[~bad_row & ~blank].reset_index(drop=True), issues
-
-
 def import_budgets(files: Sequence[UnitFile]) -> None:
-    """Type every usable file's tbl_budget, all files' rows in one pass (as for tbl_kpi)."""
+    """Type every usable file's tbl_budget by the one rule (``read_budget``), all files of
+    one layout in one pass (as for tbl_kpi), so the rule itself names each column letter."""
     pending = [f for f in files if f.usable and f.raw_budget is not None]
-    if pending:
-        columns = list(layout.BUDGET_TABLE_COLUMNS)
-        frames = [f.raw_budget[0].reindex(columns=columns) for f in pending]  # type: ignore[index]
-        budget, issues = read_budget(pd.concat(frames, ignore_index=True), Source(first_row=0))
-        position = np.concatenate([np.arange(len(x)) for x in frames])
-        owner = np.repeat(np.arange(len(pending)), [len(x) for x in frames])
-        budget["_owner"] = owner[budget["_row"].to_numpy()]
-        parts = {k: g.drop(columns=["_row", "_owner"]) for k, g in budget.groupby("_owner")}
-        for k, f in enumerate(pending):
-            part = parts.get(k, budget.iloc[:0].drop(columns=["_row", "_owner"]))
-            f.budget = part.reset_index(drop=True)
-        for issue in issues:
-            f = pending[owner[issue.row]]
-            source = f.raw_budget[1]  # type: ignore[index]
-            letter = source.letters.get(issue.column.split(" ", 1)[0], "")
-            f.issues.append(
-                replace(
-                    issue,
-                    file=source.file,
-                    sheet=source.sheet,
-                    row=int(position[issue.row] + source.first_row),
-                    column=f"{letter} {issue.column}" if letter else issue.column,
-                )
-            )
+    layouts: dict[tuple[tuple[str, str], ...], list[UnitFile]] = {}
+    for f in pending:
+        layouts.setdefault(_layout(f.raw_budget[1]), []).append(f)  # type: ignore[index]
+    for letters, group in layouts.items():
+        _import_budgets(group, dict(letters))
     for f in files:
         f.raw_budget = None
 
 
-def _version(text: str) -> tuple[int, ...]:
-    parts = [p for p in str(text).split(".") if p.isdigit()]
-    return tuple(int(p) for p in parts) or (0,)
+def _import_budgets(group: Sequence[UnitFile], letters: dict[str, str]) -> None:
+    columns = list(layout.BUDGET_TABLE_COLUMNS)
+    frames = [f.raw_budget[0].reindex(columns=columns) for f in group]  # type: ignore[index]
+    stacked = pd.concat(frames, ignore_index=True)
+    budget, issues = read_budget(stacked, Source(first_row=0, letters=letters))
+    position = np.concatenate([np.arange(len(x)) for x in frames])
+    owner = np.repeat(np.arange(len(group)), [len(x) for x in frames])
+    budget["_owner"] = owner[budget["_row"].to_numpy()]
+    parts = {k: g.drop(columns=["_row", "_owner"]) for k, g in budget.groupby("_owner")}
+    for k, f in enumerate(group):
+        part = parts.get(k, budget.iloc[:0].drop(columns=["_row", "_owner"]))
+        f.budget = part.reset_index(drop=True)
+    for issue in issues:
+        f = group[owner[issue.row]]
+        source = f.raw_budget[1]  # type: ignore[index]
+        f.issues.append(
+            replace(
+                issue,
+                file=source.file,
+                sheet=source.sheet,
+                row=int(position[issue.row] + source.first_row),
+            )
+        )
 
 
 def keep_one_year(files: Sequence[UnitFile]) -> tuple[int, str]:
@@ -484,7 +485,7 @@ def keep_one_year(files: Sequence[UnitFile]) -> tuple[int, str]:
                     f"(พ.ศ. {year}, {kind}) จึงไม่นำมารวม",
                     f"plan year {f.year_be} ({f.year_kind}) differs from most files "
                     f"({year}, {kind}): left out",
-                    where=str(f.path),
+                    where=f.label,
                 ),
             )
     return int(year), str(kind)
@@ -506,9 +507,9 @@ def keep_newest_per_unit(files: Sequence[UnitFile]) -> None:
                 f.refuse(
                     SKIPPED,
                     SsoError(
-                        f"หน่วยงาน {unit} มีไฟล์ที่ใหม่กว่า ({newest.path.name}) ใช้ไฟล์นั้นแทน",
-                        f"unit {unit} has a newer file ({newest.path.name}), which is used",
-                        where=str(f.path),
+                        f"หน่วยงาน {unit} มีไฟล์ที่ใหม่กว่า ({newest.label}) ใช้ไฟล์นั้นแทน",
+                        f"unit {unit} has a newer file ({newest.label}), which is used",
+                        where=f.label,
                     ),
                 )
 

@@ -6,7 +6,7 @@ red, the trend, who has not reported, budget), written with openpyxl from the en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ def file_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
     """ไฟล์ที่รับ: one row per file, whatever became of it."""
     return pd.DataFrame(
         {
-            "file": [f.path.name for f in files],
+            "file": [f.label for f in files],
             "folder": [str(f.path.parent) for f in files],
             "unit": [f.unit for f in files],
             "year_be": [f.year_be for f in files],
@@ -61,7 +61,7 @@ def issue_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
     """Every problem of every file, one per row, for filtering by unit or column."""
     records = [
         {
-            "file": f.path.name,
+            "file": f.label,
             "unit": f.unit,
             "severity": i.severity,
             "sheet": i.sheet,
@@ -80,7 +80,7 @@ def issue_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
 
 def not_reported_rows(national: National, files: Sequence[UnitFile]) -> pd.DataFrame:
     """ยังไม่รายงาน: units without results at the quarter, then files that could not be used."""
-    file_of = {f.unit: f.path.name for f in files if f.usable}
+    file_of = {f.unit: f.label for f in files if f.usable}
     units = national.not_reported
     silent = pd.DataFrame(
         {
@@ -95,9 +95,9 @@ def not_reported_rows(national: National, files: Sequence[UnitFile]) -> pd.DataF
     refused = pd.DataFrame(
         {
             "unit": [f.unit for f in unread],
-            "file": [f.path.name for f in unread],
-            "reason_th": ["ไฟล์ใช้ไม่ได้: " + f.refusal.split(" / ")[0] for f in unread],
-            "reason_en": ["file not usable: " + f.refusal.split(" / ", 1)[-1] for f in unread],
+            "file": [f.label for f in unread],
+            "reason_th": ["ไฟล์ใช้ไม่ได้: " + f.refusal_th for f in unread],
+            "reason_en": ["file not usable: " + f.refusal_en for f in unread],
             "n_due": [np.nan] * len(unread),
         }
     )
@@ -389,11 +389,18 @@ def _national_kpis(national: National) -> pd.DataFrame:
 
 
 def write_national_workbook(
-    output: Path, national: National, files: Sequence[UnitFile], *, year_be: int, year_kind: str
+    output: Path,
+    national: National,
+    files: Sequence[UnitFile],
+    *,
+    year_be: int,
+    year_kind: str,
+    inputs: Iterable[Path] = (),
 ) -> None:
-    """Build the national workbook in memory and save it through ``atomic_write``."""
+    """Build the national workbook in memory and save it through ``atomic_write`` (never
+    over one of ``inputs``). ``sso-kpi consolidate`` saves it with its CSV together."""
     wb = national_workbook(national, files, year_be=year_be, year_kind=year_kind)
-    atomic_write(output, wb.save, verify=check_workbook_file)
+    atomic_write(output, wb.save, verify=check_workbook_file, inputs=inputs)
 
 
 def national_workbook(
