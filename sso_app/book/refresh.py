@@ -80,9 +80,10 @@ def load_for_edit(path: Path) -> Workbook:
 
 
 def book_writer(wb: Workbook, original: Path) -> Callable[[Path], None]:
-    """Save ``wb`` as a macro book with ``original``'s ribbon, for a write transaction."""
+    """Save ``wb`` as a macro book with ``original``'s ribbon, for a write transaction;
+    refused if the save would drop something of ``original`` openpyxl cannot carry."""
     customui = customui_of(original)
-    return lambda tmp: save_macro_book(wb, tmp, customui)
+    return lambda tmp: save_macro_book(wb, tmp, customui, original=original)
 
 
 def refreshed_workbook(book: SsoBook, quarter: int | None = None) -> tuple[Workbook, RebuildReport]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,12 +36,16 @@ def save_macro_book(
     compared with it first (:func:`refuse_losses`) and nothing is written to ``dest`` if
     something the planner made would be lost.
     """
-    with tempfile.TemporaryDirectory(prefix="sso-save-") as tmp:
-        saved = Path(tmp) / "saved.xlsm"
+    # Beside ``dest`` (our temp file in the book's folder), not in the system temp folder:
+    # that may be full or missing, and a killed run's leftover is cleaned with the others.
+    saved = Path(dest).with_name(f"{Path(dest).name}.openpyxl")
+    try:
         wb.save(saved)
         if original is not None:
             refuse_losses(original, saved)
         template.ensure_ribbon(saved, dest, customui_xml)
+    finally:
+        saved.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -201,7 +201,8 @@ def refuse_output_among_inputs(output: Path, inputs: Iterable[Path]) -> None:
 def temp_names_for(target: Path) -> list[Path]:
     """Our temp copies of ``target`` in its folder, any age (work folders are another
     run's until they are an hour old: see :func:`remove_stale_temps`)."""
-    return [p for p in target.parent.glob(f"{TEMP_PREFIX}*-{target.name}") if p.is_file()]
+    found = target.parent.glob(f"{TEMP_PREFIX}*-{target.name}*")  # and its .openpyxl save
+    return [p for p in found if p.is_file()]
 
 
 def remove_temps(paths: Iterable[Path]) -> list[Path]:
