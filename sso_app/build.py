@@ -32,8 +32,9 @@ from sso_app.book.opdc_sheet import write_opdc_sheet
 from sso_app.book.saving import save_macro_book, verify_macro_book
 from sso_app.book.settings import Settings
 from sso_app.book.settings_sheet import write_settings_sheet
+from sso_app.book.sheets import activate_sheet
 from sso_app.book.summary import summary_frames
-from sso_app.book.summary_sheet import _activate, write_summary_sheet
+from sso_app.book.summary_sheet import write_summary_sheet
 from sso_app.files.writing import atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import evaluate
@@ -177,7 +178,7 @@ def populate(wb: Workbook, *, demo: bool) -> tuple[int, int]:
     ev = evaluate(kpis, settings.quarter, rule=settings.rule, cap=settings.cap)
     write_summary_sheet(wb, summary_frames(ev, budget, settings))
     template.write_xlwings_conf(wb, XLWINGS_CONF)
-    _activate(wb, wb[layout.SHEET_INSTRUCTIONS])
+    activate_sheet(wb, wb[layout.SHEET_INSTRUCTIONS])
     return len(kpis.frame), len(opdc.frame)
 
 

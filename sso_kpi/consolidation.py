@@ -497,7 +497,7 @@ def consolidate_units(
     if len(set(units)) != len(units):
         raise ValueError(f"unit names must be unique: {units}")
     stacked = _complete(stack_units(reports))
-    quarter = quarter_to_report(stacked, quarter) if quarter else latest_quarter_of(stacked)
+    quarter = quarter or latest_quarter_of(stacked)  # quarter_to_report, units combined
     by_unit = evaluate_each_unit(stacked, quarter, rule=rule, cap=cap)
     combined, warnings = combine_units(stacked)
     national = evaluate(combined, quarter, rule=rule, cap=cap)

@@ -313,3 +313,18 @@ def test_a_lock_can_be_taken_again_after_release(tmp_path: Path) -> None:
     with BookLock(target, wait_s=0.5):
         assert lock_path_for(target).exists()
     assert not lock_path_for(target).exists()
+
+
+# -- 11. outputs that belong together ------------------------------------------------------
+
+
+def test_a_report_whose_chart_is_open_writes_neither_file(tmp_path: Path, capsys) -> None:
+    book = copy_book(demo_book(), tmp_path)
+    pdf, png = tmp_path / "r.pdf", tmp_path / "r_bands.png"
+    pdf.write_bytes(b"last quarter's report")
+    (tmp_path / "~$r_bands.png").write_text("open")  # the PNG is open in another program
+    assert cli_main(["report", str(book), "-o", str(pdf)]) == 2
+    err = capsys.readouterr().err
+    assert "r_bands.png" in err and "Traceback" not in err
+    assert pdf.read_bytes() == b"last quarter's report" and not png.exists()
+    assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))

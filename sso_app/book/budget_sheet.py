@@ -11,18 +11,18 @@ from sso_app.book import layout
 from sso_app.book.sheets import (
     COMPUTED_FILL,
     LABEL_FONT,
-    _title,
-    _validation,
+    add_validation,
     autosize,
+    print_setup,
+    sheet_title,
     write_frame_table,
 )
-from sso_app.book.summary_sheet import _print_setup
 from sso_app.files.textsafe import set_text_cell
 
 
 def write_budget_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
     """tbl_budget (category, plan, spent), a native per cent column beside it and totals."""
-    _title(ws, "งบประมาณ: แผนและผลการเบิกจ่าย / budget plan and spend (บาท / baht)")
+    sheet_title(ws, "งบประมาณ: แผนและผลการเบิกจ่าย / budget plan and spend (บาท / baht)")
     labels = {"category": "หมวดงบประมาณ", "plan": "แผน (บาท)", "spent": "ผลการเบิกจ่าย (บาท)"}
     ref = write_frame_table(
         ws,
@@ -52,7 +52,7 @@ def write_budget_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
         ws[f"{c}{total}"].number_format = fmt
     for c in ("A", "B", "C", pct):
         ws[f"{c}{total}"].font = Font(bold=True)
-    dv = _validation(
+    dv = add_validation(
         "decimal",
         operator="greaterThanOrEqual",
         formula1="0",
@@ -62,4 +62,4 @@ def write_budget_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
     dv.add(f"B{first}:C{last}")
     autosize(ws, {"A": 22, "B": 18, "C": 22, "D": 3, "E": 18}, skip_rows={1})
     ws.print_area = f"A1:E{total}"
-    _print_setup(ws, landscape=False, last_col=5)
+    print_setup(ws, landscape=False, last_col=5)

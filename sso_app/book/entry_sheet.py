@@ -14,15 +14,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sso_app.book import layout
 from sso_app.book.settings import Settings
 from sso_app.book.sheets import (
-    _list,
-    _title,
-    _validation,
     add_band_formatting,
+    add_validation,
     cell_value,
+    list_formula,
+    print_setup,
+    sheet_title,
     write_computed_headers,
     write_frame_table,
 )
-from sso_app.book.summary_sheet import _print_setup
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import COLUMN_TH, Imported
@@ -161,9 +161,9 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
 
     specs = [
         (
-            _validation(
+            add_validation(
                 "list",
-                formula1=_list(KINDS),
+                formula1=list_formula(KINDS),
                 prompt="ประเภท: " + " / ".join(KINDS),
                 error="ประเภทควรเป็น " + " / ".join(KINDS),
                 style="warning",
@@ -171,25 +171,25 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
             cols("kind"),
         ),
         (
-            _validation(
+            add_validation(
                 "list",
-                formula1=_list(DIRECTIONS),
+                formula1=list_formula(DIRECTIONS),
                 prompt="higher = ยิ่งมากยิ่งดี, lower = ยิ่งน้อยยิ่งดี",
                 error="เลือก higher หรือ lower / choose higher or lower",
             ),
             cols("direction"),
         ),
         (
-            _validation(
+            add_validation(
                 "list",
-                formula1=_list(AGGREGATIONS),
+                formula1=list_formula(AGGREGATIONS),
                 prompt="รวมรายเดือน: sum = ผลรวม, last = ค่าล่าสุด, average = ค่าเฉลี่ย, max = ค่าสูงสุด",
                 error="เลือก sum, last, average หรือ max / choose sum, last, average or max",
             ),
             cols("aggregation"),
         ),
         (
-            _validation(
+            add_validation(
                 "decimal",
                 operator="greaterThanOrEqual",
                 formula1="0",
@@ -198,7 +198,7 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
             cols("budget", "target", "weight", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M),
         ),
         (
-            _validation(
+            add_validation(
                 "decimal",
                 operator="greaterThanOrEqual",
                 formula1="100",
@@ -215,7 +215,7 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
 
 def write_entry_sheet(ws: Worksheet, frame: pd.DataFrame, settings: Settings) -> None:
     """The planner's sheet: tbl_kpi under a Thai label row, the computed block right of it."""
-    _title(
+    sheet_title(
         ws,
         "แผน-ผล การดำเนินงานตามตัวชี้วัด / plans and results per indicator",
         "กรอกแผน (แผน) และผล (ผล) รายไตรมาสแบบสะสม หรือรายเดือน ในตาราง tbl_kpi; "
@@ -241,7 +241,7 @@ def write_entry_sheet(ws: Worksheet, frame: pd.DataFrame, settings: Settings) ->
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     ws.row_dimensions[layout.ENTRY_LABEL_ROW].height = 45
-    _print_setup(ws, landscape=True, last_col=layout.KPI_TABLE_COLUMNS.index(RESULT_Q[-1]) + 1)
+    print_setup(ws, landscape=True, last_col=layout.KPI_TABLE_COLUMNS.index(RESULT_Q[-1]) + 1)
 
 
 def _header_columns(ws: Worksheet) -> dict[str, int]:

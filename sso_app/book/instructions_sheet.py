@@ -6,8 +6,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book.settings import Settings
-from sso_app.book.sheets import TITLE_FONT, fit_wrapped_rows
-from sso_app.book.summary_sheet import _print_setup
+from sso_app.book.sheets import TITLE_FONT, fit_wrapped_rows, print_setup
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, BANDS
 
@@ -33,7 +32,7 @@ def write_instructions_sheet(ws: Worksheet, settings: Settings) -> None:
         row += 1
     ws.sheet_view.showGridLines = False
     fit_wrapped_rows(ws)
-    _print_setup(ws, landscape=False, last_col=1)
+    print_setup(ws, landscape=False, last_col=1)
 
 
 INSTRUCTIONS: tuple[tuple[str, str], ...] = (

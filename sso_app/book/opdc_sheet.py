@@ -17,14 +17,14 @@ from sso_app.book.sheets import (
     BOX_FILL,
     BOX_FONT,
     ENGINE_FONT,
-    _title,
     autosize,
     fit_wrapped_rows,
+    print_setup,
+    sheet_title,
     write_computed_headers,
     write_frame_table,
 )
 from sso_app.book.summary import ScorecardFrames, card_components, scorecard_frames
-from sso_app.book.summary_sheet import _print_setup
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.importing import COLUMN_TH, Imported
 from sso_kpi.opdc import QUALITY_LEVELS, Scorecard, score_card
@@ -194,7 +194,7 @@ def opdc_table_frame(imported: Imported) -> pd.DataFrame:
 
 def write_opdc_sheet(ws: Worksheet, imported: Imported, year_be: int | None, unit: str) -> None:
     """The OPDC card as the seed prints it: header box on top, tbl_opdc, computed columns."""
-    _title(ws, "รายงานการประเมินส่วนราชการตามมาตรการปรับปรุงประสิทธิภาพในการปฏิบัติราชการ")
+    sheet_title(ws, "รายงานการประเมินส่วนราชการตามมาตรการปรับปรุงประสิทธิภาพในการปฏิบัติราชการ")
     year = f"ประจำปีงบประมาณ พ.ศ. {year_be}" if year_be else "ประจำปีงบประมาณ พ.ศ. ...."
     set_text_cell(ws["A2"], f"{year} {unit}".strip())
     ws["A2"].font = Font(bold=True, size=12)
@@ -223,4 +223,4 @@ def write_opdc_sheet(ws: Worksheet, imported: Imported, year_be: int | None, uni
     fit_wrapped_rows(ws, min_row=layout.OPDC_LABEL_ROW)
     last = layout.OPDC_COMPUTED_FIRST_COL + len(layout.OPDC_COMPUTED_COLUMNS) - 1
     ws.print_area = f"A1:{get_column_letter(last)}{opdc_rows(ws)[1]}"
-    _print_setup(ws, landscape=True, last_col=last)
+    print_setup(ws, landscape=True, last_col=last)

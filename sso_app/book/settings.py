@@ -54,7 +54,7 @@ class Settings:
         )
 
 
-def _blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -84,13 +84,13 @@ def _bad_setting(key: str, value: object, th: str, en: str) -> SsoError:
 def _setting_value(key: str, value: object) -> object:
     """One typed setting, checked; blank means the default (cap: no cap)."""
     if key == "cap":
-        if _blank(value):
+        if is_blank(value):
             return None
         cap = _number(key, value)
         if cap < 100:
             raise _bad_setting(key, value, "เพดานต้องไม่ต่ำกว่า 100", "a cap must be at least 100")
         return cap
-    if _blank(value):
+    if is_blank(value):
         return _DEFAULTS[key] if key not in ("unit", "schema_version") else ""
     if key in ("unit", "schema_version"):
         text = str(value).strip()

@@ -12,14 +12,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
 from sso_app.book.settings import Settings, settings_rows
-from sso_app.book.sheets import _list, _title, _validation, autosize, write_frame_table
-from sso_app.book.summary_sheet import _print_setup
+from sso_app.book.sheets import (
+    add_validation,
+    autosize,
+    list_formula,
+    print_setup,
+    sheet_title,
+    write_frame_table,
+)
 from sso_app.files.textsafe import set_text_cell
 
 
 def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> None:
     """tbl_settings (key, value, คำอธิบาย) and a defined name ``cfg_<key>`` per value cell."""
-    _title(
+    sheet_title(
         ws,
         "ตั้งค่า / Settings",
         "แก้เฉพาะคอลัมน์ value (B) / edit only column B (value); key ห้ามแก้ / do not edit keys",
@@ -43,16 +49,16 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
         dv.add(f"B{where[key]}")
 
     add(
-        _validation(
+        add_validation(
             "list",
-            formula1=_list(("calendar", "fiscal")),
+            formula1=list_formula(("calendar", "fiscal")),
             prompt="calendar = ปีปฏิทิน (ม.ค.-ธ.ค.), fiscal = ปีงบประมาณ (ต.ค.-ก.ย.)",
             error="เลือก calendar หรือ fiscal / choose calendar or fiscal",
         ),
         "year_kind",
     )
     add(
-        _validation(
+        add_validation(
             "whole",
             operator="between",
             formula1="1",
@@ -63,7 +69,7 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
         "quarter",
     )
     add(
-        _validation(
+        add_validation(
             "whole",
             operator="between",
             formula1="2400",
@@ -75,7 +81,7 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
     )
     for key in ("green_at", "yellow_at"):
         add(
-            _validation(
+            add_validation(
                 "decimal",
                 operator="greaterThanOrEqual",
                 formula1="0",
@@ -84,7 +90,7 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
             key,
         )
     add(
-        _validation(
+        add_validation(
             "decimal",
             operator="greaterThanOrEqual",
             formula1="100",
@@ -97,4 +103,4 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
     autosize(ws, {"A": 16, "B": 30, "C": 60}, skip_rows={1, 2})
     ws.freeze_panes = f"A{header + 1}"
     ws.print_area = f"A1:C{header + len(layout.SETTINGS)}"
-    _print_setup(ws, landscape=False, last_col=3)
+    print_setup(ws, landscape=False, last_col=3)

@@ -22,6 +22,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -370,7 +371,7 @@ def fit_wrapped_rows(
             ws.row_dimensions[row[0].row].height = max(current, lines * line_pt + 2)
 
 
-def _title(ws: Worksheet, text: str, hint: str = "") -> None:
+def sheet_title(ws: Worksheet, text: str, hint: str = "") -> None:
     set_text_cell(ws["A1"], text)
     ws["A1"].font = TITLE_FONT
     if hint:
@@ -378,7 +379,7 @@ def _title(ws: Worksheet, text: str, hint: str = "") -> None:
         ws["A2"].font = Font(italic=True, color="595959")
 
 
-def _validation(
+def add_validation(
     kind: str,
     *,
     formula1: str | None = None,
@@ -403,7 +404,7 @@ def _validation(
     return dv
 
 
-def _list(values: Sequence[str]) -> str:
+def list_formula(values: Sequence[str]) -> str:
     return '"' + ",".join(values) + '"'
 
 
@@ -426,3 +427,16 @@ BOX_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF
 
 
 ENGINE_FONT = Font(italic=True, color="7F7F7F")
+
+
+def print_setup(
+    ws: Worksheet, *, landscape: bool, last_col: int | None = None, extra_inches: float = 0.0
+) -> None:
+    print_to_width(ws, landscape=landscape, last_col=last_col, extra_inches=extra_inches)
+
+
+def activate_sheet(wb: Workbook, ws: Worksheet) -> None:
+    """Make ``ws`` the one active and selected tab (two selected tabs open as a group)."""
+    wb.active = wb.index(ws)
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws

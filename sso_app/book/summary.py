@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sso_app.book import layout
-from sso_app.book.settings import Settings, _blank
+from sso_app.book.settings import Settings, is_blank
 from sso_kpi.evaluation import Evaluation, red_and_missing
 from sso_kpi.opdc import Scorecard
 from sso_kpi.periods import cumulative_label, quarter_label
@@ -286,7 +286,7 @@ def card_components(components: Sequence[object]) -> list[str]:
     """Component names for the card's header box, in first-seen order; the seed's two if none."""
     seen: list[str] = []
     for c in components:
-        text = "" if _blank(c) else str(c).strip()
+        text = "" if is_blank(c) else str(c).strip()
         if text and text not in seen:
             seen.append(text)
     return seen or list(OPDC_COMPONENTS)

@@ -13,6 +13,7 @@ from sso_app.book.sheets import (
     CHART_WIDTH_CM,
     HEADING_FONT,
     TITLE_FONT,
+    activate_sheet,
     add_band_formatting,
     add_bands_chart,
     autosize,
@@ -100,7 +101,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     print_to_width(ws, landscape=True, content_inches=max(beside, tables))
     ws.sheet_view.showGridLines = False
     if active is not None and active in wb.sheetnames:
-        _activate(wb, wb[active])
+        activate_sheet(wb, wb[active])
     return ws
 
 
@@ -144,16 +145,3 @@ def _colour_band_labels(
             ws.cell(row=row, column=col + j).fill = PatternFill(
                 fill_type="solid", start_color=rgb, end_color=rgb
             )
-
-
-def _print_setup(
-    ws: Worksheet, *, landscape: bool, last_col: int | None = None, extra_inches: float = 0.0
-) -> None:
-    print_to_width(ws, landscape=landscape, last_col=last_col, extra_inches=extra_inches)
-
-
-def _activate(wb: Workbook, ws: Worksheet) -> None:
-    """Make ``ws`` the one active and selected tab (two selected tabs open as a group)."""
-    wb.active = wb.index(ws)
-    for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet is ws
