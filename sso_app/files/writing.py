@@ -25,6 +25,7 @@ import datetime as dt
 import errno
 import gc
 import getpass
+import glob
 import hashlib
 import json
 import os
@@ -201,7 +202,9 @@ def refuse_output_among_inputs(output: Path, inputs: Iterable[Path]) -> None:
 def temp_names_for(target: Path) -> list[Path]:
     """Our temp copies of ``target`` in its folder, any age (work folders are another
     run's until they are an hour old: see :func:`remove_stale_temps`)."""
-    found = target.parent.glob(f"{TEMP_PREFIX}*-{target.name}*")  # and its .openpyxl save
+    found = target.parent.glob(
+        f"{TEMP_PREFIX}*-{glob.escape(target.name)}*"
+    )  # and its .openpyxl save
     return [p for p in found if p.is_file()]
 
 
@@ -355,7 +358,7 @@ def versions_of(target: Path) -> list[Path]:
         return []
     mine = [
         p
-        for p in folder.glob(f"{target.stem} *{target.suffix}")
+        for p in folder.glob(f"{glob.escape(target.stem)} *{glob.escape(target.suffix)}")
         if p.is_file() and not p.name.startswith(TEMP_PREFIX)
     ]
     return sorted(mine, key=_version_order, reverse=True)
