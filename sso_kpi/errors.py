@@ -47,6 +47,8 @@ CODES = {
     "aggregation_mismatch": "the plan's year total by its aggregation is far from its target",
     "kpi_number_from_name": "indicator numbers read from the start of the indicator's name",
     "already_in_book": "the workbook already holds this indicator",
+    "units_disagree": "units combine one indicator with different weights or aggregations",
+    "no_result_column": "a plan to score without any result column",
     "unit_from_place": "no unit name in the settings: the folder or file name is used",
     "budget": "a problem in the budget table",
     "book": "a problem in the workbook",

@@ -93,6 +93,7 @@ class Imported:
     form: Form
     frame: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
+    columns: frozenset[str] = frozenset()  # the schema's columns the input had
 
     @property
     def errors(self) -> list[Issue]:
@@ -234,7 +235,7 @@ def read_table(
 
     if _refuse_missing(frame, collect, form, raw.columns):
         empty = pd.DataFrame(columns=[*columns, *optional, "source_row", "duplicate"])
-        return Imported(form, empty, collect.issues)
+        return Imported(form, empty, collect.issues, frozenset(frame.columns))
 
     out = pd.DataFrame(index=frame.index)
     out["source_row"] = rows
@@ -269,7 +270,8 @@ def read_table(
     if form == "kpi":
         _fill_weights(out, frame, collect)
         _check_aggregation(out, frame, collect)
-    return Imported(form, out, collect.issues)
+    found = frozenset(c for c in frame.columns if c in (*columns, *optional))
+    return Imported(form, out, collect.issues, found)
 
 
 def header_problems(raw: pd.DataFrame, collect: _Collector) -> None:

@@ -306,6 +306,8 @@ def _unit_from_place(result: UnitFile) -> None:
             sheet=layout.SHEET_SETTINGS,
             column="unit",
             severity="warning",
+            code="unit_from_place",
+            key="unit",
         )
     )
 
