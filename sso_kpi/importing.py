@@ -274,6 +274,14 @@ def read_table(
     return Imported(form, out, collect.issues, found)
 
 
+def header_issues(raw: pd.DataFrame, source: Source = Source()) -> list[Issue]:
+    """The header problems :func:`read_table` reports for ``raw`` (for a caller that types
+    several files' rows in one call and names each file's headers itself)."""
+    collect = _Collector(source, pd.Series([], dtype="int64"))
+    header_problems(raw, collect)
+    return collect.issues
+
+
 def header_problems(raw: pd.DataFrame, collect: _Collector) -> None:
     """Every header accounted for: a header that is neither a known column nor one knowingly
     left aside is a warning naming the closest known column; of two headers for one column
