@@ -32,9 +32,7 @@ def _quarter(text: str) -> int:
     except ValueError:
         q = 0
     if q not in (1, 2, 3, 4):
-        raise argparse.ArgumentTypeError(
-            f"ไตรมาสต้องเป็น 1-4 / quarter must be 1-4, not {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"ไตรมาสต้องเป็น 1-4 / quarter must be 1-4, not {text!r}")
     return q
 
 

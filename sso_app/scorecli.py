@@ -126,7 +126,7 @@ def scorecard_text(card: Scorecard) -> str:
     return "\n".join(lines)
 
 
-def _refusal(imported: Imported) -> list[Issue]:
+def _refusal(imported: Imported, file: str) -> list[Issue]:
     """Why nothing can be scored: a required column missing, or nothing to score from.
 
     A plan with no result column, or a card whose rows carry no levels, would score red or
@@ -135,24 +135,23 @@ def _refusal(imported: Imported) -> list[Issue]:
     if imported.refused:
         return imported.refused
     frame = imported.frame
-    if imported.form == "kpi" and len(frame):
-        if not any(c in imported.columns for c in (*RESULT_Q, *RESULT_M)):
-            return [_whole_file("no_result_column",
-                "ไม่พบคอลัมน์ผล (เช่น ผล ไตรมาส 1, result_q1, result_m1) จึงคำนวณไม่ได้",
-                "no result column was recognised (e.g. ผล ไตรมาส 1, result_q1, result_m1): "
-                "nothing to score", imported)]  # fmt: skip
+    results = any(c in imported.columns for c in (*RESULT_Q, *RESULT_M))
+    if imported.form == "kpi" and len(frame) and not results:
+        return [_whole_file("no_result_column",
+            "ไม่พบคอลัมน์ผล (เช่น ผล ไตรมาส 1, result_q1, result_m1) จึงคำนวณไม่ได้",
+            "no result column was recognised (e.g. ผล ไตรมาส 1, result_q1, result_m1): "
+            "nothing to score", file)]  # fmt: skip
     if imported.form == "opdc" and len(frame):
         levels = frame.reindex(columns=[*LEVEL3, *LEVEL5]).to_numpy("float64", na_value=np.nan)
         if np.isnan(levels).all():
             return [_whole_file("no_level_column",
                 "ไม่มีตัวชี้วัดใดมีค่าเป้าหมายขั้นต้น/มาตรฐาน/ขั้นสูง จึงคำนวณคะแนนไม่ได้",
                 "no indicator has its levels (ขั้นต้น, มาตรฐาน, ขั้นสูง): nothing to score",
-                imported)]  # fmt: skip
+                file)]  # fmt: skip
     return []
 
 
-def _whole_file(code: str, th: str, en: str, imported: Imported) -> Issue:
-    file = next((i.file for i in imported.issues if i.file), "")
+def _whole_file(code: str, th: str, en: str, file: str) -> Issue:
     return Issue(th, en, file=file, code=code)
 
 
@@ -164,7 +163,7 @@ def run(
     imported = load(path)
     out: dict[str, object] = {}
     text: list[str] = []
-    refused = _refusal(imported)
+    refused = _refusal(imported, Path(path).name)
     if refused:
         problems = [*refused, *(i for i in imported.issues if i not in refused)]
         out = {

@@ -50,8 +50,9 @@ CODES = {
     "units_disagree": "units combine one indicator with different weights or aggregations",
     "no_result_column": "a plan to score without any result column",
     "unit_from_place": "no unit name in the settings: the folder or file name is used",
-    "budget": "a problem in the budget table",
-    "book": "a problem in the workbook",
+    # refusals of a whole file (``SsoError.code``)
+    "empty_file": "an empty file",
+    "refused": "any other refusal: a file missing, locked, damaged, not an SSO book …",
 }
 
 

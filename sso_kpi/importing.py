@@ -27,8 +27,8 @@ from .schema import (
     AGGREGATION_WORDS,
     AGGREGATIONS,
     DIRECTION_WORDS,
-    KEY_COLUMNS,
     DIRECTIONS,
+    KEY_COLUMNS,
     KINDS,
     KPI_COLUMNS,
     LEVEL3,
@@ -40,8 +40,8 @@ from .schema import (
     OPDC_OPTIONAL,
     OPTIONAL_COLUMNS,
     PLAN_M,
-    REQUIRED_COLUMNS,
     PLAN_Q,
+    REQUIRED_COLUMNS,
     RESULT_M,
     RESULT_Q,
     canonical_column,
@@ -56,7 +56,6 @@ from .values import (
     clean_key,
     normalise_text,
     parse_numbers,
-    shown_number,
     shown_text,
     type_of,
 )
@@ -335,10 +334,7 @@ def _refuse_missing(frame: pd.DataFrame, collect: _Collector, form: Form, header
     """Refuse a table without what scoring needs, naming what is missing and the headers
     the file has; True when refused."""
     have = set(frame.columns)
-    if form == "opdc":
-        required = ("kpi_number", "weight", "result")
-    else:
-        required = REQUIRED_COLUMNS
+    required = ("kpi_number", "weight", "result") if form == "opdc" else REQUIRED_COLUMNS
     found = ", ".join(str(h).strip() for h in headers) or "-"
     before = len(collect.issues)
     for column in (c for c in required if c not in have):
@@ -609,8 +605,9 @@ def _check_aggregation(out: pd.DataFrame, frame: pd.DataFrame, collect: _Collect
                 np.arange(len(out)) == pos,
                 "aggregation",
                 pd.Series([chosen[pos]] * len(out)),
-                f"ผลรวมแผนทั้งปีแบบ {chosen[pos]} ได้ {mine:,.6g} ห่างจากเป้าหมาย {goal:,.6g} "
-                f"({mine / goal:.1f} เท่า) แต่แบบ {match} ได้ {other:,.6g}: ควรกรอกการรวมค่าเป็น {match}",
+                f"ผลรวมแผนทั้งปีแบบ {chosen[pos]} ได้ {mine:,.6g} "
+                f"ห่างจากเป้าหมาย {goal:,.6g} ({mine / goal:.1f} เท่า) "
+                f"แต่แบบ {match} ได้ {other:,.6g}: ควรกรอกการรวมค่าเป็น {match}",
                 f"the plan's year total by {chosen[pos]} is {mine:,.6g}, {mine / goal:.1f} times "
                 f"its target {goal:,.6g}, while {match} gives {other:,.6g}: set aggregation to "
                 f"{match}",

@@ -242,8 +242,11 @@ def parse_numbers(series: pd.Series) -> Parsed:
         values[where[readable]] = number_text[readable]
         bad = where[~readable & ~empty & ~excel_error]
         _mark(problems, bad, NOT_A_NUMBER)
-        minus = bad[text.iloc[np.flatnonzero(~readable & ~empty & ~excel_error)].str.match(
-            _TRAILING_MINUS).to_numpy(bool)]
+        minus = bad[
+            text.iloc[np.flatnonzero(~readable & ~empty & ~excel_error)]
+            .str.match(_TRAILING_MINUS)
+            .to_numpy(bool)
+        ]
         _mark(problems, minus, TRAILING_MINUS)
         _mark(problems, where[excel_error], EXCEL_ERROR)
 

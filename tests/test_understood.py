@@ -76,6 +76,11 @@ def test_1_result_header_with_a_thai_word_is_read_and_an_unknown_one_is_named(tm
 
 # -- 2. the self-assessment with its printed headers ------------------------------------------
 
+BARE_LEVELS = [
+    "ค่าเป้าหมายขั้นต่ำ",
+    "ค่าเป้าหมายมาตรฐาน",
+    "ค่าเป้าหมายขั้นสูง",
+]
 PRINTED_LEVELS = [
     ("ค่าเป้าหมายขั้นต่ำ (50.00)", "ค่าเป้าหมายมาตรฐาน (75.00)", "ค่าเป้าหมายขั้นสูง (100.00)"),
     ("ขั้นต้น (50.00)", "มาตรฐาน\n(75.00)", "ขั้นสูง\n(100.00)"),
@@ -87,20 +92,24 @@ def test_2_printed_level_headers_score_as_the_bare_ones(tmp_path, printed):
     bare, code = scored(SELF_ASSESSMENT)
     assert code == 0 and bare["scorecard"]["total"] == 70.0
     raw = raw_csv(SELF_ASSESSMENT)
-    levels = ["ค่าเป้าหมายขั้นต่ำ", "ค่าเป้าหมายมาตรฐาน", "ค่าเป้าหมายขั้นสูง"]
-    path = write(tmp_path / "printed.csv", raw.rename(columns=dict(zip(levels, printed))))
+    levels = BARE_LEVELS
+    path = write(
+        tmp_path / "printed.csv", raw.rename(columns=dict(zip(levels, printed, strict=True)))
+    )
     got, code = scored(path)
     assert code == 0 and got["scorecard"] == bare["scorecard"]
 
 
 def test_2_a_card_whose_levels_are_not_recognised_is_refused(tmp_path, capsys):
     raw = raw_csv(SELF_ASSESSMENT)
-    levels = ["ค่าเป้าหมายขั้นต่ำ", "ค่าเป้าหมายมาตรฐาน", "ค่าเป้าหมายขั้นสูง"]
-    path = write(tmp_path / "odd.csv", raw.rename(columns=dict(zip(levels, ["ก", "ข", "ค"]))))
+    levels = BARE_LEVELS
+    path = write(
+        tmp_path / "odd.csv", raw.rename(columns=dict(zip(levels, ["ก", "ข", "ค"], strict=True)))
+    )
     got, code = scored(path)
     assert code == 2 and got["refused"] and "scorecard" not in got
     assert "no_level_column" in codes(got)
-    code, out, err = cli(capsys, "score", path)
+    code, out, _ = cli(capsys, "score", path)
     assert code == 2 and "ขั้นต้น" in out and "level_50" in out and "0.00" not in out
 
 
@@ -154,11 +163,11 @@ def test_3_delimiters_and_encodings_are_detected(tmp_path, how):
 def test_3_an_empty_file_is_refused_by_name(tmp_path, capsys):
     empty = tmp_path / "ว่าง.csv"
     empty.write_bytes(b"")
-    code, out, err = cli(capsys, "score", empty)
+    code, _, err = cli(capsys, "score", empty)
     assert code == 2 and "ว่าง.csv" in err and "empty" in err and "Traceback" not in err
     book = copy_book(demo_book(), tmp_path)
     before = book.read_bytes()
-    code, out, err = cli(capsys, "import", empty, "--into", book, "--replace")
+    code, _, err = cli(capsys, "import", empty, "--into", book, "--replace")
     assert code == 2 and "ว่าง.csv" in err and book.read_bytes() == before
     with pytest.raises(SsoError) as refused:
         read_raw(empty)
@@ -181,7 +190,9 @@ HEADER = ["project_id", "strategy", "kpi_number", "weight", "plan_q1", "result_q
 
 
 def test_4_an_indicator_typed_as_a_number_and_as_text_is_a_duplicate(tmp_path):
-    path = _xlsx(tmp_path / "plan.xlsx", HEADER, [["P1", 1, 1, 50, 10, 10], ["P1", 1, "1", 50, 10, 0]])
+    path = _xlsx(
+        tmp_path / "plan.xlsx", HEADER, [["P1", 1, 1, 50, 10, 10], ["P1", 1, "1", 50, 10, 0]]
+    )
     got = read_table(*read_raw(path))
     assert got.frame["kpi_number"].tolist() == ["1", "1"]
     assert [(e.code, e.row) for e in got.errors] == [("duplicate_kpi", 3)]
@@ -201,7 +212,9 @@ def _as_numbers(raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = raw.copy().astype(object)
     for column in columns:
         numbers = pd.to_numeric(out[column], errors="coerce")
-        out[column] = [n if not np.isnan(n) else t for n, t in zip(numbers, out[column])]
+        out[column] = [
+            n if not np.isnan(n) else t for n, t in zip(numbers, out[column], strict=True)
+        ]
     return out
 
 

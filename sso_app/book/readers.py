@@ -68,9 +68,7 @@ def read_csv_raw(path: Path) -> pd.DataFrame:
             skip_blank_lines=True,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
-        raise SsoError(
-            "อ่านไฟล์ CSV ไม่ได้", f"not a readable CSV: {err}", where=str(path)
-        ) from err
+        raise SsoError("อ่านไฟล์ CSV ไม่ได้", f"not a readable CSV: {err}", where=str(path)) from err
 
 
 _BOMS = (
