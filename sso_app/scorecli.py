@@ -189,7 +189,11 @@ def run(
     out["errors"] = [i.to_dict() for i in imported.errors]
     out["warnings"] = [i.to_dict() for i in imported.warnings]
     if imported.issues:
-        text.append("ข้อผิดพลาด / problems\n" + "\n".join(i.text() for i in imported.issues))
+        left_out = imported.rows_left_out
+        head = "ข้อผิดพลาด / problems"
+        if left_out:
+            head += f" (แถวที่ไม่นำมาคำนวณ / rows left out: {left_out})"
+        text.append(head + "\n" + "\n".join(i.text() for i in imported.issues))
     code = 1 if imported.errors else 0
     if as_json:
         return json.dumps(out, ensure_ascii=False, indent=1), code

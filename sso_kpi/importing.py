@@ -397,6 +397,10 @@ def _keys(values: pd.Series, column: str, collect: _Collector) -> pd.Series:
     characters or Unicode forms are one id, and reported when the file spells them both ways."""
     shown = shown_text(values)
     distinct = {t: clean_key(t) for t in pd.unique(shown.to_numpy(object))}
+    changed = {t: k for t, k in distinct.items() if t != k}
+    if not changed:  # the usual case: every id already in its one spelling
+        _check_length(shown, column, collect)
+        return shown
     keys = pd.Series([distinct[t] for t in shown], index=values.index, dtype=object)
     spellings: dict[str, list[str]] = {}
     for raw, key in distinct.items():
@@ -420,6 +424,8 @@ def _keys(values: pd.Series, column: str, collect: _Collector) -> pd.Series:
 
 
 def _check_length(text: pd.Series, column: str, collect: _Collector) -> None:
+    if max(map(len, text.to_numpy(object)), default=0) <= EXCEL_CELL_LIMIT:
+        return
     long = text.str.len() > EXCEL_CELL_LIMIT
     if long.any():
         collect.add(

@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sso_app.book import layout, template
+from sso_app.book.opening import open_sso_book
 from sso_app.book.readers import read_raw
 from sso_app.book.saving import save_macro_book
 from sso_app.book.settings import settings_from_rows
+from sso_app.bookimport import import_into
 from sso_app.cli import main
 from sso_app.national.intake import import_many
 from sso_app.scorecli import run as score
@@ -72,6 +74,16 @@ def test_1_result_header_with_a_thai_word_is_read_and_an_unknown_one_is_named(tm
     unknown = [w for w in got["warnings"] if w["code"] == "unknown_column"]
     assert [(w["value"], w["key"]) for w in unknown] == [("Resullt Q3", "result_q3")]
     assert "Resullt Q3" in unknown[0]["message_en"] and "result_q3" in unknown[0]["message_en"]
+
+
+def test_1_import_reads_the_result_column_a_planner_headed(tmp_path):
+    plan = raw_csv(ACTION_PLAN).rename(columns={"result_q3": "Result Q3 (ผล)"})
+    book = copy_book(demo_book(), tmp_path)
+    report = import_into(write(tmp_path / "unit.csv", plan), book, "replace")
+    assert not report.errors and report.rows == 96
+    typed = open_sso_book(book).data.kpis.frame
+    want = read_table(raw_csv(ACTION_PLAN)).frame
+    assert typed["result_q3"].notna().sum() == want["result_q3"].notna().sum() > 0
 
 
 # -- 2. the self-assessment with its printed headers ------------------------------------------
@@ -338,7 +350,8 @@ def test_7_consolidate_says_files_were_left_out(tmp_path, capsys):
 def test_7_score_and_import(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("project_id,kpi_number,weight,plan_q1,result_q1\nP1,1,abc,5,5\n", "utf-8")
-    assert cli(capsys, "score", bad)[0] == 1  # scored, the row left out and listed
+    code, out, _ = cli(capsys, "score", bad)
+    assert code == 1 and "rows left out: 1" in out and "abc" in out  # scored, row listed
     book = copy_book(demo_book(), tmp_path)
     before = book.read_bytes()
     code, out, _ = cli(capsys, "import", bad, "--into", book, "--replace")
