@@ -345,6 +345,13 @@ def test_7_consolidate_says_files_were_left_out(tmp_path, capsys):
     (inbox / "damaged.xlsm").write_bytes(good.read_bytes()[:5000])
     code, out, _ = cli(capsys, "consolidate", inbox, "-o", tmp_path / "n2.xlsx")
     assert code == 1 and "damaged.xlsm" in out and (tmp_path / "n2.xlsx").exists()
+    wb = openpyxl.load_workbook(tmp_path / "n2.xlsx")
+    ws, ref = next(
+        (w, w.tables["tbl_issues"].ref) for w in wb.worksheets if "tbl_issues" in w.tables
+    )
+    rows = [[c.value for c in row] for row in ws[ref]]
+    codes_found = {dict(zip(rows[0], r, strict=True))["code"] for r in rows[1:]}
+    assert "weight_sum" in codes_found  # problems as data in the national book too
 
 
 def test_7_score_and_import(tmp_path, capsys):
