@@ -28,7 +28,7 @@ from sso_kpi.rollup import cumulative, rollup_months
 from sso_kpi.schema import AGGREGATION_WORDS, DIRECTION_WORDS
 from sso_kpi.scoring import BAND_TH, BandRule, achievement, band, group_weighted_average
 from sso_kpi.scoring import weighted_average as engine_weighted_average
-from sso_kpi.values import normalise_text, parse_numbers
+from sso_kpi.values import key_text, normalise_text, parse_numbers
 
 Grid = list[list[object]]
 SHAPE_ERROR = "ขนาดช่วงไม่เท่ากัน / ranges differ in size"
@@ -183,7 +183,7 @@ def SSO_WAVG(values, weights):
 @cell_safe
 def SSO_PROJECT_AVG(project_ids, achievements, weights):
     """ค่าเฉลี่ยของงาน/โครงการ: each row gets its project's weighted average (due rows only)."""
-    ids = normalise_text(_column(project_ids)).to_numpy(object)
+    ids = key_text(_column(project_ids)).to_numpy(object)  # 1 and "1": one project, as the engine
     n = len(ids)
     v, v_notes = _numbers(achievements, n)
     w, w_notes = _numbers(weights, n)

@@ -87,6 +87,8 @@ def _duplicates(new: Imported, existing: Imported, file: str) -> list[Issue]:
                     row=int(row.source_row),
                     column="kpi_number (ตัวชี้วัดที่)",
                     value=f"{row.project_id} / {row.kpi_number}",
+                    code="already_in_book",
+                    key="kpi_number",
                 )
             )
     return issues

@@ -1,23 +1,69 @@
 """The `sso-kpi` command: every job without Excel, on closed files.
 
-Each sub-command lives in its own module; this file only parses arguments and turns an
-``SsoError`` into a two-language message and exit code 2, never a traceback.
+Each sub-command lives in its own module; this file only parses and checks arguments and
+turns the outcome into one exit-code rule for every command (README, "Exit codes"):
+
+- 0: done (warnings allowed);
+- 1: done, but rows or files were left out (each listed);
+- 2: refused, nothing written (an ``SsoError`` or a bad argument: a two-language message,
+  never a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from sso_kpi.errors import SsoError
 
+DONE, LEFT_OUT, REFUSED = 0, 1, 2
+
 
 def _quarter(text: str) -> int:
-    q = int(text.strip().lower().removeprefix("q"))
+    """1-4, also typed ``Q3``.
+
+    >>> _quarter("Q3"), _quarter(" 2 ")
+    (3, 2)
+    """
+    try:
+        q = int(text.strip().lower().removeprefix("q"))
+    except ValueError:
+        q = 0
     if q not in (1, 2, 3, 4):
-        raise argparse.ArgumentTypeError("quarter must be 1-4 / ไตรมาสต้องเป็น 1-4")
+        raise argparse.ArgumentTypeError(f"ไตรมาสต้องเป็น 1-4 / quarter must be 1-4, not {text!r}")
     return q
+
+
+def _cap(text: str) -> float:
+    """A cap in per cent of plan: a finite number of at least 100, as the book's setting.
+
+    >>> _cap("200"), _cap("1,000")
+    (200.0, 1000.0)
+    """
+    try:
+        cap = float(text.replace(",", "").strip())
+    except ValueError:
+        cap = math.nan
+    if not math.isfinite(cap) or cap < 100:
+        raise argparse.ArgumentTypeError(
+            f"เพดานต้องเป็นตัวเลขไม่ต่ำกว่า 100 / the cap must be a number of at least 100 "
+            f"(per cent of plan), not {text!r}"
+        )
+    return cap
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text.strip())
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"ต้องเป็นจำนวนเต็มตั้งแต่ 1 / must be a whole number from 1, not {text!r}"
+        )
+    return n
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,7 +76,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="score a KPI file (CSV/xlsx/xlsm) / คำนวณผลตัวชี้วัด")
     s.add_argument("file", type=Path)
     s.add_argument("--quarter", "-q", type=_quarter, help="1-4 (default: latest with results)")
-    s.add_argument("--cap", type=float, help="cap achievement per cent before averaging")
+    s.add_argument(
+        "--cap", type=_cap, help="cap achievement per cent before averaging (at least 100)"
+    )
     s.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
     b = sub.add_parser("build-workbook", help="write workbook/SSO_Plan.xlsm from source")
@@ -57,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--quarter", "-q", type=_quarter)
     c.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         metavar="N",
         help="processes reading the files (default: one per core for 16 files or more)",
     )
@@ -68,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     rs.add_argument("book", type=Path)
     rs.add_argument("--list", action="store_true", help="only list the kept versions")
     rs.add_argument(
-        "--version", type=int, default=1, metavar="N", help="number in the list (1 = newest)"
+        "--version", type=_positive, default=1, metavar="N", help="number in the list (1 = newest)"
     )
 
     rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
@@ -79,49 +127,65 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit code by the one rule: 0 done, 1 rows or files left out,
+    2 refused (argparse, too, exits 2 on a bad argument)."""
     args = parser().parse_args(argv)
     try:
-        if args.command == "score":
-            from .scorecli import run
-
-            text, code = run(args.file, args.quarter, args.json, args.cap)
-            print(text)
-            return code
-        if args.command == "build-workbook":
-            from .build import build_workbook
-
-            print(build_workbook(args.output, demo=not args.empty))
-        elif args.command == "import":
-            from .bookimport import import_into
-
-            report = import_into(args.file, args.into, args.mode)
-            print(report)
-            return 1 if report.errors else 0
-        elif args.command == "rebuild":
-            from .rebuild import rebuild
-
-            print(rebuild(args.book, args.quarter))
-        elif args.command == "demo":
-            from .demo import run_demo
-
-            print(run_demo(args.outdir))
-        elif args.command == "consolidate":
-            from .consolidate import consolidate
-
-            report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
-            print(report)
-        elif args.command == "restore":
-            from .restore import restore
-
-            print(restore(args.book, args.version, list_only=args.list))
-        elif args.command == "report":
-            from .report import write_report
-
-            print(write_report(args.book, args.output, args.quarter))
+        return _run(args)
     except SsoError as err:
         print(str(err), file=sys.stderr)
-        return 2
-    return 0
+        return REFUSED
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "score":
+        from .scorecli import run
+
+        text, code = run(args.file, args.quarter, args.json, args.cap)
+        print(text)
+        return code
+    if args.command == "build-workbook":
+        from .build import build_workbook
+
+        print(build_workbook(args.output, demo=not args.empty))
+        return DONE
+    if args.command == "import":
+        from .bookimport import import_into
+
+        report = import_into(args.file, args.into, args.mode)
+        print(report)
+        # All or nothing: a file with errors is refused and the book left as it was.
+        return REFUSED if report.errors else DONE
+    if args.command == "rebuild":
+        from .rebuild import rebuild
+
+        report = rebuild(args.book, args.quarter)
+        print(report)
+        return LEFT_OUT if report.errors else DONE
+    if args.command == "demo":
+        from .demo import run_demo
+
+        report = run_demo(args.outdir)
+        print(report)
+        return LEFT_OUT if report.rebuild.errors else DONE
+    if args.command == "consolidate":
+        from .consolidate import consolidate
+
+        report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
+        print(report)
+        return LEFT_OUT if report.left_out else DONE
+    if args.command == "restore":
+        from .restore import restore
+
+        print(restore(args.book, args.version, list_only=args.list))
+        return DONE
+    if args.command == "report":
+        from .report import write_report
+
+        result = write_report(args.book, args.output, args.quarter)
+        print(result)
+        return LEFT_OUT if result.errors else DONE
+    raise AssertionError(args.command)  # argparse allows only the commands above
 
 
 if __name__ == "__main__":

@@ -53,6 +53,12 @@ class ConsolidationReport:
     def count(self, *statuses: str) -> int:
         return sum(f.status in statuses for f in self.files)
 
+    @property
+    def left_out(self) -> int:
+        """Files refused, and files whose rows with errors were left out: exit code 1. An
+        older copy skipped for a unit's newer file is not: that unit is read."""
+        return self.count(REFUSED, ERRORS)
+
     def __str__(self) -> str:
         n_units = len(self.national.units)
         lines = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ from sso_app.book.sheets import add_bands_chart
 from sso_app.files.textsafe import set_text_cell
 from sso_app.files.writing import work_folder, write_together
 from sso_app.national.workbook import wrapped_lines
-from sso_kpi.errors import SsoError
+from sso_kpi.errors import Issue, SsoError
 from sso_kpi.evaluation import Evaluation, red_and_missing
 from sso_kpi.periods import cumulative_label
 from sso_kpi.rollup import with_total
@@ -75,6 +75,7 @@ class ReportData:
     national: bool
     units_not_reported: pd.DataFrame  # unit, file, reason_th (national book only)
     n_units: int = 1
+    errors: list[Issue] = field(default_factory=list)  # rows left out of the report
 
     @property
     def unit_line(self) -> str:
@@ -102,8 +103,9 @@ def read_report_data(book: Path, quarter: int | None) -> ReportData:
             units = opened.table("tbl_units").frame()
             named = units.get("reporting_unit", pd.Series(dtype=object)).astype(str)
             n_units = int((named.str.strip() != "").sum())
+    errors = list(opened.kpis().errors)
     return ReportData(
-        opened.settings, evaluation, national, missing.reset_index(drop=True), n_units
+        opened.settings, evaluation, national, missing.reset_index(drop=True), n_units, errors
     )
 
 
@@ -465,18 +467,24 @@ class ReportResult:
     unit_line: str
     n_red: int
     n_not_reported: int
+    errors: list[Issue] = field(default_factory=list)  # rows left out (exit code 1)
 
     def __str__(self) -> str:
-        return "\n".join(
-            [
-                self.title,
-                self.unit_line,
-                f"แดง / red: {self.n_red} งาน/โครงการ, ยังไม่รายงาน / not reported: "
-                f"{self.n_not_reported}",
-                f"PDF: {self.pdf}",
-                f"แผนภูมิสำหรับสไลด์ / chart for slides: {self.png}",
-            ]
-        )
+        lines = [
+            self.title,
+            self.unit_line,
+            f"แดง / red: {self.n_red} งาน/โครงการ, ยังไม่รายงาน / not reported: "
+            f"{self.n_not_reported}",
+            f"PDF: {self.pdf}",
+            f"แผนภูมิสำหรับสไลด์ / chart for slides: {self.png}",
+        ]
+        if self.errors:
+            lines.append(
+                f"ข้อผิดพลาด {len(self.errors)} รายการ (แถวเหล่านี้ไม่ถูกนำมาคำนวณ) / "
+                f"{len(self.errors)} errors (those rows are left out):"
+            )
+            lines += [f"  - {i.text()}" for i in self.errors]
+        return "\n".join(lines)
 
 
 def _check_pdf(path: Path) -> None:
@@ -512,5 +520,6 @@ def write_report(book: Path, output: Path, quarter: int | None) -> ReportResult:
     listed = red_and_missing(ev)
     missing = int(listed["reason"].str.startswith("ยังไม่รายงาน").sum())
     return ReportResult(
-        output, png, ev.quarter, title, data.unit_line, len(listed) - missing, missing
-    )
+        output, png, ev.quarter, title, data.unit_line, len(listed) - missing, missing,
+        data.errors,
+    )  # fmt: skip

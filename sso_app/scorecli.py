@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from sso_app.book.readers import read_raw
+from sso_kpi.errors import Issue
 from sso_kpi.evaluation import Evaluation, evaluate
 from sso_kpi.importing import Imported, read_table
 from sso_kpi.opdc import Scorecard, score_card
 from sso_kpi.rollup import quarter_to_report, with_total
+from sso_kpi.schema import LEVEL3, LEVEL5, RESULT_M, RESULT_Q
 from sso_kpi.values import round_half_up
 
 
@@ -124,13 +126,57 @@ def scorecard_text(card: Scorecard) -> str:
     return "\n".join(lines)
 
 
+def _refusal(imported: Imported, file: str) -> list[Issue]:
+    """Why nothing can be scored: a required column missing, or nothing to score from.
+
+    A plan with no result column, or a card whose rows carry no levels, would score red or
+    0.00 from nothing read: refused instead, naming what is expected.
+    """
+    if imported.refused:
+        return imported.refused
+    frame = imported.frame
+    results = any(c in imported.columns for c in (*RESULT_Q, *RESULT_M))
+    if imported.form == "kpi" and len(frame) and not results:
+        return [_whole_file("no_result_column",
+            "ไม่พบคอลัมน์ผล (เช่น ผล ไตรมาส 1, result_q1, result_m1) จึงคำนวณไม่ได้",
+            "no result column was recognised (e.g. ผล ไตรมาส 1, result_q1, result_m1): "
+            "nothing to score", file)]  # fmt: skip
+    if imported.form == "opdc" and len(frame):
+        levels = frame.reindex(columns=[*LEVEL3, *LEVEL5]).to_numpy("float64", na_value=np.nan)
+        if np.isnan(levels).all():
+            return [_whole_file("no_level_column",
+                "ไม่มีตัวชี้วัดใดมีค่าเป้าหมายขั้นต้น/มาตรฐาน/ขั้นสูง จึงคำนวณคะแนนไม่ได้",
+                "no indicator has its levels (ขั้นต้น, มาตรฐาน, ขั้นสูง): nothing to score",
+                file)]  # fmt: skip
+    return []
+
+
+def _whole_file(code: str, th: str, en: str, file: str) -> Issue:
+    return Issue(th, en, file=file, code=code)
+
+
 def run(
     path: Path, quarter: int | None, as_json: bool, cap: float | None = None
 ) -> tuple[str, int]:
-    """The text to print and the exit code (1 when the input has errors)."""
+    """The text to print and the exit code: 0 scored, 1 scored with rows left out (listed),
+    2 refused (nothing scored)."""
     imported = load(path)
     out: dict[str, object] = {}
     text: list[str] = []
+    refused = _refusal(imported, Path(path).name)
+    if refused:
+        problems = [*refused, *(i for i in imported.issues if i not in refused)]
+        out = {
+            "refused": True,
+            "errors": [i.to_dict() for i in problems if i.severity == "error"],
+            "warnings": [i.to_dict() for i in problems if i.severity == "warning"],
+        }
+        if as_json:
+            return json.dumps(out, ensure_ascii=False, indent=1), 2
+        return (
+            "ไม่ได้คำนวณ / not scored: " + str(path) + "\n" + "\n".join(i.text() for i in problems),
+            2,
+        )
     if imported.form == "opdc":
         card = score_card(imported.frame[~imported.frame["duplicate"]])
         out["scorecard"] = scorecard_json(card)
@@ -143,7 +189,11 @@ def run(
     out["errors"] = [i.to_dict() for i in imported.errors]
     out["warnings"] = [i.to_dict() for i in imported.warnings]
     if imported.issues:
-        text.append("ข้อผิดพลาด / problems\n" + "\n".join(i.text() for i in imported.issues))
+        left_out = imported.rows_left_out
+        head = "ข้อผิดพลาด / problems"
+        if left_out:
+            head += f" (แถวที่ไม่นำมาคำนวณ / rows left out: {left_out})"
+        text.append(head + "\n" + "\n".join(i.text() for i in imported.issues))
     code = 1 if imported.errors else 0
     if as_json:
         return json.dumps(out, ensure_ascii=False, indent=1), code

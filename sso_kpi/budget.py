@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import Issue
 from .importing import Source
-from .values import normalise_text, parse_numbers
+from .values import PROBLEM_CODES, normalise_text, parse_numbers
 
 BUDGET_COLUMNS = ("category", "plan", "spent")
 
@@ -53,6 +53,8 @@ def read_budget(raw: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, list[I
                     row=int(rows[pos]),
                     column=f"{letter} {column} ({th})" if letter else f"{column} ({th})",
                     value=str(frame[column].iloc[pos]),
+                    code=PROBLEM_CODES.get(problems[pos], "negative"),
+                    key=column,
                 )
             )
             bad_row[pos] = True

@@ -376,6 +376,8 @@ def _disagreements(cum: pd.DataFrame) -> list[Issue]:
                     f"units disagree on this indicator's {en}; the first unit's is used ({seen})",
                     column=f"{project} ตัวชี้วัด/KPI {kpi}",
                     severity="warning",
+                    code="units_disagree",
+                    key=column,
                 )
             )
     return issues

@@ -9,13 +9,17 @@ The office's reports write numbers many ways, and all of them must read the same
 - no value: blank, ``-``, ``–``, ``N/A`` (the OPDC report: "N/A หมายถึง ยังไม่ประกาศผล")
 
 Anything else (``abc``, a date, ``TRUE``, an Excel error such as ``#DIV/0!``, two numbers in
-one cell) is an error that names the value, never a silent zero.
+one cell, a trailing minus ``100-``) is an error that names the value, never a silent zero.
+
+Key columns (project id, indicator number, strategy …) are read as the planner sees them
+(:func:`key_text`): Excel stores a typed ``1`` as the number 1.0, which must read ``"1"``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +54,10 @@ _COMPARATOR = "|".join(re.escape(c) for c in COMPARATORS)
 _NUMBER = re.compile(
     rf"^\s*(?:(?:{_COMPARATOR})\s*)?"
     r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)"
-    r"\s*(?P<unit>[^\d]*)$"
+    # A unit never starts with a minus: ``100-`` is an accountant's -100 or a slip, not 100.
+    r"\s*(?P<unit>(?![-−–—])[^\d]*)$"
 )
+_TRAILING_MINUS = re.compile(r"^\s*[+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?\s*[-−–—]\s*$")
 _EXCEL_ERROR = re.compile(
     r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)"
 )
@@ -77,6 +83,31 @@ NOT_DATE = ("วันที่ ไม่ใช่ตัวเลข", "a date i
 EXCEL_ERROR = ("ค่าผิดพลาดจากสูตร Excel", "an Excel error value, fix the formula")
 TOO_BIG = ("ตัวเลขใหญ่เกินจริง", "number too large to be a KPI value")
 NOT_FINITE = ("ไม่ใช่ตัวเลขจำกัด", "not a finite number")
+TRAILING_MINUS = (
+    "เครื่องหมายลบอยู่หลังตัวเลข อ่านเป็นข้อความ (ค่าติดลบไม่ได้)",
+    "a minus sign after the number is read as text, not as a negative number",
+)
+
+# The stable code of each problem above (``sso_kpi.errors.CODES``).
+PROBLEM_CODES = {
+    NOT_A_NUMBER: "not_a_number",
+    NOT_BOOLEAN: "not_boolean",
+    NOT_DATE: "not_a_date",
+    EXCEL_ERROR: "excel_error",
+    TOO_BIG: "too_big",
+    NOT_FINITE: "not_finite",
+    TRAILING_MINUS: "trailing_minus",
+}
+
+# Characters that show nothing (zero-width space, joiners, direction marks, soft hyphen, BOM,
+# word joiner: Unicode's "format" class Cf, as of Unicode 14, plus the combining grapheme
+# joiner) yet make two ids differ.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
@@ -96,6 +127,65 @@ def normalise_text(series: pd.Series) -> pd.Series:
     else:
         stripped = [t.strip() for t in text]
     return pd.Series(stripped, index=series.index, dtype=object)
+
+
+def shown_number(value: float) -> str:
+    """A number as Excel's General format shows it: 1.0 → "1", 1.1 → "1.1" (15 digits).
+
+    >>> shown_number(1.0), shown_number(1.1), shown_number(0.1 + 0.2), shown_number(-3)
+    ('1', '1.1', '0.3', '-3')
+    """
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.15g}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return "" if value != value else shown_number(value)  # NaN: an empty cell
+    return str(value)
+
+
+def clean_key(text: str) -> str:
+    """One spelling for what looks the same: NFC, invisible characters removed, and Thai
+    sara am (ำ) whether typed as one character or as nikhahit + sara aa (ํ + า).
+
+    >>> clean_key("SSF\u200b010") == "SSF010", clean_key("ก\u0e4d\u0e32") == "ก\u0e33"
+    (True, True)
+    """
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", text).replace("\u0e4d\u0e32", "\u0e33")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def shown_text(series: pd.Series) -> pd.Series:
+    """Cells as the planner sees them, before :func:`clean_key`: numbers as Excel shows them
+    (1.0 → "1"), Thai digits Arabic, stripped; missing cells ''."""
+    cells = series.to_numpy(dtype=object).copy()
+    missing = pd.isna(cells)
+    cells[missing] = ""
+    other = type_of(cells) != str  # noqa: E721 - elementwise over an array
+    if other.any():
+        cells[other] = [_shown(v) for v in cells[other]]
+    return normalise_text(pd.Series(cells, index=series.index, dtype=object))
+
+
+def key_text(series: pd.Series) -> pd.Series:
+    """A key column (project id, indicator number, strategy, fund, kind …) as text a planner
+    would type: numbers as shown, one Unicode spelling, no invisible characters.
+
+    >>> key_text(pd.Series([1.0, "1", 2.5, "P\u200b1", None])).tolist()
+    ['1', '1', '2.5', 'P1', '']
+    """
+    shown = shown_text(series)
+    distinct = {t: clean_key(t) for t in pd.unique(shown.to_numpy(object))}
+    if all(k == v for k, v in distinct.items()):
+        return shown
+    return pd.Series([distinct[t] for t in shown], index=series.index, dtype=object)
 
 
 def _kind(t: type) -> str:
@@ -152,6 +242,12 @@ def parse_numbers(series: pd.Series) -> Parsed:
         values[where[readable]] = number_text[readable]
         bad = where[~readable & ~empty & ~excel_error]
         _mark(problems, bad, NOT_A_NUMBER)
+        minus = bad[
+            text.iloc[np.flatnonzero(~readable & ~empty & ~excel_error)]
+            .str.match(_TRAILING_MINUS)
+            .to_numpy(bool)
+        ]
+        _mark(problems, minus, TRAILING_MINUS)
         _mark(problems, where[excel_error], EXCEL_ERROR)
 
     with np.errstate(invalid="ignore"):

@@ -62,7 +62,9 @@ def test_errors_are_listed_and_nothing_is_written(tmp_path: Path, plan: pd.DataF
     assert "nothing imported" in text and "ไม่ได้นำเข้า" in text
     assert book.read_bytes() == before
     assert versions_of(book) == []
-    assert cli_main(["import", str(source), "--into", str(book)]) == 1
+    assert (
+        cli_main(["import", str(source), "--into", str(book)]) == 2
+    )  # refused: nothing written (the one exit-code rule)
 
 
 def test_refuses_without_a_flag_when_rows_exist(tmp_path: Path, plan: pd.DataFrame) -> None:

@@ -135,8 +135,10 @@ def test_empty_rows_are_dropped_and_row_numbers_kept():
 
 
 def test_missing_required_column():
-    got = read_table(pd.DataFrame({"project_id": ["P1"], "kpi_number": ["1"]}))
-    assert [i.message_en for i in got.errors] == ["required column weight is missing"]
+    got = read_table(pd.DataFrame({"project_id": ["P1"], "kpi_number": ["1"], "plan_q1": [1]}))
+    assert [(i.code, i.key) for i in got.errors] == [("missing_column", "weight")]
+    assert got.errors[0].message_en.startswith("required column weight is missing")
+    assert got.refused and not len(got.frame)
 
 
 def test_words_in_thai():

@@ -30,6 +30,7 @@ from sso_kpi.periods import month_labels
 from sso_kpi.schema import (
     AGGREGATIONS,
     DIRECTIONS,
+    KEY_COLUMNS,
     KINDS,
     NUMBER_COLUMNS,
     PLAN_M,
@@ -47,6 +48,10 @@ COMPUTED_LABELS_TH = {
     "project_avg": "ค่าเฉลี่ยงาน/โครงการ (ร้อยละ)",
     "project_band": "แถบสีงาน/โครงการ",
 }
+
+
+# Key columns are Text ("@"): a number typed there stays as typed (1.10, not 1.1).
+KEY_FORMATS = {c: "@" for c in KEY_COLUMNS if c in layout.KPI_TABLE_COLUMNS}
 
 
 def kpi_table_frame(imported: Imported) -> pd.DataFrame:
@@ -224,6 +229,7 @@ def write_entry_sheet(ws: Worksheet, frame: pd.DataFrame, settings: Settings) ->
     )
     numbers = dict.fromkeys((c for c in layout.KPI_TABLE_COLUMNS if c in NUMBER_COLUMNS), "General")
     numbers["budget"] = "#,##0"
+    numbers |= KEY_FORMATS  # Excel keeps a typed 1.10 and 01 as typed
     write_frame_table(
         ws,
         frame,
@@ -269,6 +275,8 @@ def write_rows(ws: Worksheet, frame: pd.DataFrame, start: int) -> None:
                 set_text_cell(cell, cell_value(values[i, j]))
                 if column == "budget":
                     cell.number_format = "#,##0"
+                elif column in KEY_FORMATS:
+                    cell.number_format = KEY_FORMATS[column]
 
 
 def resize_table(ws: Worksheet, last_row: int) -> None:

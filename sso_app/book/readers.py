@@ -7,6 +7,9 @@ sheet whose header row names our columns.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,18 +46,107 @@ def read_raw(path: Path, *, table: str | None = None) -> tuple[pd.DataFrame, Sou
 
 
 def read_csv_raw(path: Path) -> pd.DataFrame:
-    """Every cell as text: ``1.10`` (a sub-strategy) must not become the number 1.1."""
-    # Thai Excel on Windows saves "CSV" in TIS-620 (cp874) unless told UTF-8.
-    for encoding in ("utf-8-sig", "cp874"):
+    """Every cell as text: ``1.10`` (a sub-strategy) must not become the number 1.1.
+
+    The text encoding and the delimiter are found from the file (:func:`decode_csv`,
+    :func:`csv_delimiter`): Excel saves "CSV" as UTF-8 with a BOM, "Unicode text" as
+    UTF-16 with tabs, and Thai Excel's plain CSV in TIS-620 (cp874); a European Excel
+    separates with ``;``. An empty file is refused by name.
+    """
+    text = decode_csv(path.read_bytes(), str(path))
+    if not text.strip():
+        raise SsoError(
+            "ไฟล์ว่าง ไม่มีหัวตารางหรือข้อมูล", "the file is empty: no header, no rows",
+            where=str(path), code="empty_file",
+        )  # fmt: skip
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=csv_delimiter(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
+        raise SsoError("อ่านไฟล์ CSV ไม่ได้", f"not a readable CSV: {err}", where=str(path)) from err
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_csv(data: bytes, where: str = "") -> str:
+    """The text of a CSV in whichever encoding Excel or a planner saved it.
+
+    A BOM says the encoding; UTF-16 without one shows as a zero byte beside every ASCII
+    character; otherwise UTF-8, else TIS-620 (cp874, every byte is a character there).
+    >>> decode_csv("รหัส,น้ำหนัก".encode("utf-16-le")), decode_csv("ก,1".encode("cp874"))
+    ('รหัส,น้ำหนัก', 'ก,1')
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode(data, encoding, where)
+    # Without a BOM: the first encoding whose text reads as text (no control characters:
+    # Thai in UTF-16 read as UTF-8 is all control bytes, ASCII in it all NULs).
+    best, best_score = None, -1.0
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "cp874"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        except pd.errors.ParserError as err:
-            raise SsoError(
-                "อ่านไฟล์ CSV ไม่ได้", f"not a readable CSV: {err}", where=str(path)
-            ) from err
-    raise SsoError("อ่านตัวอักษรในไฟล์ไม่ได้", "unknown text encoding", where=str(path))
+        score = _plausible(text[:4096])
+        if score >= 0.99:
+            return text
+        if score > best_score:
+            best, best_score = text, score
+    if best is None:
+        raise SsoError("อ่านตัวอักษรในไฟล์ไม่ได้", "unknown text encoding", where=where)
+    return best
+
+
+def _plausible(text: str) -> float:
+    """Share of characters a KPI file holds: printable text, tabs and line ends."""
+    if not text:
+        return 1.0
+    good = sum(c.isprintable() or c in "\t\r\n" for c in text)
+    return good / len(text)
+
+
+def _decode(data: bytes, encoding: str, where: str) -> str:
+    try:
+        return data.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as err:
+        raise SsoError(
+            "อ่านตัวอักษรในไฟล์ไม่ได้", f"unknown text encoding ({encoding}: {err})", where=where
+        ) from err
+
+
+def csv_delimiter(text: str) -> str:
+    r"""The delimiter of a CSV: the one of ``,`` ``;`` tab ``|`` that splits the header row
+    and the rows after it into the same number of cells, the most cells first.
+
+    >>> csv_delimiter("a;b;c\n1;2,5;3\n"), csv_delimiter("a\tb\n1\t2\n"), csv_delimiter("a\n1\n")
+    (';', '\t', ',')
+    """
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_cells = ",", 1
+    for delimiter in (",", "\t", ";", "|"):
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        if not rows:
+            continue
+        cells = len(rows[0])
+        consistent = all(len(r) == cells for r in rows[1:])
+        if cells > best_cells and (consistent or len(rows) == 1):
+            best, best_cells = delimiter, cells
+    if best_cells == 1:  # nothing split every row alike: the one splitting the header most
+        counts = {d: lines[0].count(d) for d in (",", "\t", ";", "|")} if lines else {}
+        best = max(counts, key=counts.get, default=",") if any(counts.values()) else ","
+    return best
 
 
 def _letters(columns: list[str], first_col: int) -> dict[str, str]:

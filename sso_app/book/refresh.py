@@ -110,8 +110,16 @@ def refreshed_workbook(book: SsoBook, quarter: int | None = None) -> tuple[Workb
         evaluated=int(projects["evaluated"].sum()) if len(projects) else 0,
         bands=band_counts(ev),
         backup=None,
-        errors=[*data.kpis.errors, *data.opdc.errors, *data.issues],
-        warnings=[*data.kpis.warnings, *data.opdc.warnings],
+        errors=[
+            *data.kpis.errors,
+            *data.opdc.errors,
+            *(i for i in data.issues if i.severity == "error"),
+        ],
+        warnings=[
+            *data.kpis.warnings,
+            *data.opdc.warnings,
+            *(i for i in data.issues if i.severity == "warning"),
+        ],
         opdc_total=card.total if len(card.kpis) else None,
         opdc_level=card.level,
     )

@@ -16,6 +16,8 @@ _HEX = re.compile(r"^#?[0-9A-Fa-f]{6}$")
 
 
 _DEFAULTS = {s.key: s.default for s in layout.SETTINGS}
+# A plan year a planner can mean: 0 would print พ.ศ. 543, 25640 is a slip.
+YEAR_BE_RANGE = (2500, 2700)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _number(key: str, value: object) -> float:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
         number = math.nan
-    if math.isnan(number):
+    if not math.isfinite(number):  # nan, inf: never a setting
         raise _bad_setting(key, value, "ต้องเป็นตัวเลข", "must be a number")
     return number
 
@@ -97,7 +99,16 @@ def _setting_value(key: str, value: object) -> object:
         return text[:-2] if key == "schema_version" and text.endswith(".0") else text
     if key == "year_be":
         year = int(_number(key, value))
-        return to_buddhist(year) if year < 2400 else year  # 2021 typed: read as พ.ศ. 2564
+        year = to_buddhist(year) if year < 2400 else year  # 2021 typed: read as พ.ศ. 2564
+        if not YEAR_BE_RANGE[0] <= year <= YEAR_BE_RANGE[1]:
+            raise _bad_setting(
+                key,
+                value,
+                f"ปี พ.ศ. ต้องอยู่ระหว่าง {YEAR_BE_RANGE[0]}-{YEAR_BE_RANGE[1]}",
+                f"the Buddhist-era year must be {YEAR_BE_RANGE[0]}-{YEAR_BE_RANGE[1]} "
+                f"(พ.ศ. = A.D. + 543)",
+            )
+        return year
     if key == "year_kind":
         kind = str(value).strip().lower()
         if kind not in YEAR_KINDS:

@@ -22,9 +22,9 @@ from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
 from sso_app.files.writing import TEMP_PREFIX
 from sso_kpi.budget import read_budget
 from sso_kpi.errors import Issue, SsoError
-from sso_kpi.importing import Imported, Source, canonical_frame, read_table
-from sso_kpi.schema import REQUIRED_COLUMNS, canonical_column
-from sso_kpi.values import normalise_text
+from sso_kpi.importing import Imported, Source, canonical_frame, header_issues, read_table
+from sso_kpi.schema import PLAN_Q, REQUIRED_COLUMNS, RESULT_Q, canonical_column
+from sso_kpi.values import shown_text
 
 OK, WARNINGS, ERRORS, REFUSED, SKIPPED = "ok", "warnings", "errors", "refused", "skipped"
 
@@ -306,6 +306,8 @@ def _unit_from_place(result: UnitFile) -> None:
             sheet=layout.SHEET_SETTINGS,
             column="unit",
             severity="warning",
+            code="unit_from_place",
+            key="unit",
         )
     )
 
@@ -347,16 +349,20 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
         frames = [canonical_frame(raws[i][0]) for i in together]
         lengths = [len(f) for f in frames]
         stacked = pd.concat(frames, ignore_index=True)
-        ids = normalise_text(stacked["project_id"]).to_numpy()
+        # As the import reads a key (a number-typed 1 is "1"), before the tag goes in front.
+        ids = shown_text(stacked["project_id"]).to_numpy()
         tags = np.repeat(np.array([_tag(i) for i in together], dtype=object), lengths)
         stacked["project_id"] = np.where(ids != "", tags + ids, stacked["project_id"])
-        blank = [c for c in stacked.columns if c not in REQUIRED_COLUMNS and _blank(stacked[c])]
+        kept = (*REQUIRED_COLUMNS, *PLAN_Q, *RESULT_Q)  # a plan's quarters: never "missing"
+        blank = [c for c in stacked.columns if c not in kept and _blank(stacked[c])]
         source = Source(first_row=0, letters=dict(letters))
         imported = read_table(stacked.drop(columns=blank), source, form="kpi")
         offsets = np.cumsum([0, *lengths])
         parts = _split_rows(imported, offsets)
         for k, i in enumerate(together):
-            out[i] = _one_file(*parts[k], offsets[k], raws[i][1])
+            # Headers are named per file (the stacked call cannot say whose they are).
+            headers = header_issues(raws[i][0], raws[i][1])
+            out[i] = _one_file(*parts[k], offsets[k], raws[i][1], headers)
     return out  # type: ignore[return-value]
 
 
@@ -392,8 +398,15 @@ def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFr
     ]
 
 
-def _one_file(frame: pd.DataFrame, issues: list[Issue], start: int, source: Source) -> Imported:
-    """One file's rows and issues, put back in that file's terms (file, sheet, row)."""
+def _one_file(
+    frame: pd.DataFrame,
+    issues: list[Issue],
+    start: int,
+    source: Source,
+    headers: Sequence[Issue] = (),
+) -> Imported:
+    """One file's rows and issues, put back in that file's terms (file, sheet, row);
+    ``headers``: the file's own header problems, already in its terms."""
     frame["source_row"] = frame["source_row"] - start + source.first_row
     mine = [
         replace(
@@ -408,7 +421,7 @@ def _one_file(frame: pd.DataFrame, issues: list[Issue], start: int, source: Sour
         for issue in issues
     ]
     mine.sort(key=lambda i: (i.row or 0, i.column))
-    return Imported("kpi", frame, mine)
+    return Imported("kpi", frame, [*headers, *mine])
 
 
 def import_kpis(files: Sequence[UnitFile]) -> None:

@@ -64,6 +64,7 @@ def issue_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
             "file": f.label,
             "unit": f.unit,
             "severity": i.severity,
+            "code": i.code,
             "sheet": i.sheet,
             "row": i.row,
             "column": i.column,
@@ -74,7 +75,7 @@ def issue_rows(files: Sequence[UnitFile]) -> pd.DataFrame:
         for f in files
         for i in f.issues
     ]
-    columns = ["file", "unit", "severity", "sheet", "row", "column", "value"]
+    columns = ["file", "unit", "severity", "code", "sheet", "row", "column", "value"]
     return pd.DataFrame(records, columns=[*columns, "message_th", "message_en"])
 
 
@@ -130,6 +131,7 @@ LABELS_TH = {
     "n_warnings": "ข้อสังเกต",
     "messages": "รายละเอียด",
     "severity": "ระดับ",
+    "code": "รหัสปัญหา",
     "sheet": "ชีต",
     "row": "แถว",
     "column": "คอลัมน์",
