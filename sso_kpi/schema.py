@@ -50,7 +50,9 @@ KPI_COLUMNS = (
     *PLAN_Q,
     *RESULT_Q,
 )
-OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+# Plan changes (sso_kpi.plan_status): ยกเลิกในไตรมาส N / ยกเลิกแผนงาน, when and why.
+STATUS_COLUMNS = ("plan_status", "status_date", "status_reason")
+OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M, *STATUS_COLUMNS)
 NUMBER_COLUMNS = ("budget", "target", "weight", "cap", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M)
 REQUIRED_COLUMNS = ("project_id", "kpi_number", "weight")
 
@@ -117,6 +119,9 @@ _ALIASES = {
     "ขั้นสูง": "level_100", "ขั้นสูง(100)": "level_100", "ค่าเป้าหมายขั้นสูง": "level_100",
     "ผลการดำเนินงาน": "result", "ผล": "result",
     "วิธีประเมิน": "method",
+    "สถานะแผน": "plan_status", "สถานะตัวชี้วัด": "plan_status",
+    "วันที่เปลี่ยนสถานะ": "status_date", "วันที่ยกเลิก": "status_date",
+    "เหตุผล": "status_reason", "เหตุผลที่ยกเลิก": "status_reason",
 }  # fmt: skip
 
 _PERIOD = re.compile(
