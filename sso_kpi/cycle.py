@@ -19,7 +19,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import Issue
+from .importing import Imported
 from .periods import calendar_month, to_common_era
+from .plan_status import cancelled_at
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
 
 KEY = ("project_id", "kpi_number")
@@ -358,3 +361,27 @@ def unit_cycle(
             )
         plan = changes(approved, current, PLAN_COLUMNS)
     return UnitCycle(unit, state, changed, plan, notes)
+
+
+def blocking_errors(imported: Imported, month: int) -> list[Issue]:
+    """The errors that stop a submission of ``month``: those on an indicator due by then (a
+    plan through that month or its quarter), or in a plan or result cell of the period, or
+    not on any indicator (a missing column). Errors on a cancelled indicator, or one not due
+    yet, wait for their month."""
+    frame = imported.frame
+    quarter = (check_month(month) + 2) // 3
+    period = [*PLAN_M[:month], *PLAN_Q[:quarter]]
+    present = [c for c in period if c in frame]
+    gone = cancelled_at(frame, quarter) if len(frame) else np.zeros(0, bool)
+    due = frame[present].notna().any(axis=1).to_numpy() if present else np.zeros(len(frame), bool)
+    rows = frame["source_row"].to_numpy()
+    due_rows, gone_rows = set(rows[due & ~gone].tolist()), set(rows[gone].tolist())
+    cells = {*period, *RESULT_M[:month], *RESULT_Q[:quarter]}
+    out = []
+    for issue in imported.errors:
+        if issue.row in gone_rows:
+            continue
+        words = set(str(issue.column or "").replace("(", " ").replace(")", " ").split())
+        if issue.row in due_rows or words & cells or issue.row not in set(rows.tolist()):
+            out.append(issue)
+    return out

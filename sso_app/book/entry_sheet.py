@@ -27,6 +27,7 @@ from sso_app.files.textsafe import set_text_cell
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import COLUMN_TH, Imported
 from sso_kpi.periods import month_labels
+from sso_kpi.plan_status import STATUS_CHOICES
 from sso_kpi.schema import (
     AGGREGATIONS,
     DIRECTIONS,
@@ -196,6 +197,15 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
                 error="ต้องเป็นตัวเลขไม่ติดลบ (ไม่ต้องพิมพ์หน่วย) / a number, not negative (no unit)",
             ),
             cols("budget", "target", "weight", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M),
+        ),
+        (
+            add_validation(
+                "list",
+                formula1=list_formula(STATUS_CHOICES),
+                prompt="สถานะแผน: ว่าง/ดำเนินการ, ยกเลิกในไตรมาส 1-4 (ตัวชี้วัด), ยกเลิกแผนงาน (ทั้งโครงการ)",
+                error="เลือกจากรายการ / choose from the list",
+            ),
+            cols("plan_status"),
         ),
         (
             add_validation(
