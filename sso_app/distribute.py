@@ -149,6 +149,20 @@ def _units(raw: pd.DataFrame, imported: Imported, by: str, first_row: int, plan:
     return pd.Series([str(values.iloc[p]).strip() for p in positions], index=frame.index)
 
 
+def _shared_indicators_allowed(imported: Imported, units: pd.Series) -> None:
+    """The same indicator for many units is the plan's shape for routine work (one row per
+    province): only a repeat within one unit is a duplicate."""
+    frame = imported.frame
+    if "duplicate" not in frame or not frame["duplicate"].any():
+        return
+    within = frame[list(KEY)].assign(_unit=units.to_numpy()).duplicated(keep="first")
+    fine = set(frame.loc[frame["duplicate"] & ~within, "source_row"].tolist())
+    imported.issues = [
+        i for i in imported.issues if not (i.row in fine and i.message_en.startswith("duplicate"))
+    ]
+    frame["duplicate"] = (frame["duplicate"] & within).to_numpy()
+
+
 def distribute(
     plan: Path,
     folder: Path,
@@ -164,12 +178,13 @@ def distribute(
     raw, source = read_raw(plan)
     imported = read_table(raw, source, form="kpi")
     report = DistributeReport(plan, folder)
-    if imported.errors:
-        report.errors = list(imported.errors)
-        return report
     if not len(imported.frame):
         raise SsoError("แผนไม่มีแถวข้อมูล", "the plan has no rows", where=str(plan))
     units = _units(raw, imported, by, source.first_row, plan)
+    _shared_indicators_allowed(imported, units)
+    if imported.errors:
+        report.errors = list(imported.errors)
+        return report
     blank = units.isin(("", "nan", "None"))
     if blank.any():
         row = int(imported.frame.loc[blank, "source_row"].iloc[0])
