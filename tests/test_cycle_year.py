@@ -18,8 +18,8 @@ from openpyxl.utils import range_boundaries
 from sso_app.book import layout
 from sso_app.book.libreoffice import pdf_text
 from sso_app.book.refresh import book_writer, load_for_edit
-from sso_app.build import build_workbook
 from sso_app.bookimport import import_into
+from sso_app.build import build_workbook
 from sso_app.cli import main
 from sso_app.consolidate import consolidate
 from sso_app.distribute import distribute
