@@ -109,3 +109,22 @@ def test_a_csv_plan_needs_its_year(tmp_path):
     plan().to_csv(src, index=False)
     with pytest.raises(SsoError, match="--year"):
         distribute(src, tmp_path / "out")
+
+
+def test_by_another_column_and_a_plan_book_gives_its_year(tmp_path):
+    src = tmp_path / "plan.csv"
+    frame = plan((A, B))
+    frame["สำนักงาน"] = frame["unit"].map({A: "เขต 1", B: "เขต 2"})
+    frame.loc[frame.index[-1], "สำนักงาน"] = "เขต 3"
+    frame.to_csv(src, index=False)
+    done = distribute(src, tmp_path / "out", by="สำนักงาน", year_be=2564, year_kind="calendar")
+    assert [(o.unit, o.indicators) for o in done.outcomes] == [("เขต 1", 4), ("เขต 2", 3), ("เขต 3", 1)]
+
+    demo = tmp_path / "demo.xlsm"
+    from sso_app.build import build_workbook
+
+    build_workbook(demo, demo=True)
+    handed = distribute(demo, tmp_path / "demo_out")
+    assert len(handed.outcomes) == 18  # the FY2564 strategy-1 plan's responsible units
+    settings = open_sso_book(handed.outcomes[0].book).settings
+    assert (settings.year_be, settings.year_kind) == (2564, "calendar")
