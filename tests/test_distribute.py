@@ -10,6 +10,7 @@ import pytest
 
 from sso_app.book import layout
 from sso_app.book.opening import open_sso_book
+from sso_app.build import build_workbook
 from sso_app.cli import main
 from sso_app.consolidate import consolidate
 from sso_app.distribute import NEW, UNCHANGED, UPDATED, book_name, distribute
@@ -118,11 +119,10 @@ def test_by_another_column_and_a_plan_book_gives_its_year(tmp_path):
     frame.loc[frame.index[-1], "สำนักงาน"] = "เขต 3"
     frame.to_csv(src, index=False)
     done = distribute(src, tmp_path / "out", by="สำนักงาน", year_be=2564, year_kind="calendar")
-    assert [(o.unit, o.indicators) for o in done.outcomes] == [("เขต 1", 4), ("เขต 2", 3), ("เขต 3", 1)]
+    got = [(o.unit, o.indicators) for o in done.outcomes]
+    assert got == [("เขต 1", 4), ("เขต 2", 3), ("เขต 3", 1)]
 
     demo = tmp_path / "demo.xlsm"
-    from sso_app.build import build_workbook
-
     build_workbook(demo, demo=True)
     handed = distribute(demo, tmp_path / "demo_out")
     assert len(handed.outcomes) == 18  # the FY2564 strategy-1 plan's responsible units
