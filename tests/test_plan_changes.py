@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import udfs
 from sso_kpi.cycle import (
     LATE,
     NOT_SUBMITTED,
@@ -151,3 +152,31 @@ def test_a_record_with_unreadable_rows_is_read_not_refused():
     got = unit_cycle("U", month=1, due=dt.date(2021, 2, 5), current=current, records=records,
                      snapshot=snapshot, approved=None)  # fmt: skip
     assert got.state.state == NOT_SUBMITTED
+
+
+def test_the_books_excel_functions_leave_cancelled_rows_out_as_the_engine_does(action_plan_raw):
+    """The grey block: SSO_ACHIEVEMENT and SSO_STATUS take plan_status, the project ids and
+    the quarter; SSO_PROJECT_AVG then averages what the engine averages."""
+
+    def col(values):
+        return [[None if pd.isna(v) else v] for v in values]
+
+    imported = marked(
+        action_plan_raw, {(PROJECT, "3"): quarter_mark(3), ("SSF-002", "1"): PROJECT_MARK}
+    )
+    k = imported.frame
+    for quarter in (2, 3):
+        ev = evaluate(imported, quarter)
+        plan, result = col(ev.kpis["plan"]), col(ev.kpis["result"])
+        args = (col(k["plan_status"]), col(k["project_id"]), quarter)
+        pct = udfs.SSO_ACHIEVEMENT(plan, result, col(k["direction"]), None, None, *args)
+        got = [row[0] for row in pct]
+        want = ev.kpis["achievement_pct"].tolist()
+        assert [None if pd.isna(v) else pytest.approx(v) for v in want] == got
+        status = [r[0] for r in udfs.SSO_STATUS(plan, result, col(k["direction"]), *args)]
+        assert status == ev.kpis["status"].tolist()
+        avg = udfs.SSO_PROJECT_AVG(col(k["project_id"]), pct, col(k["weight"]))
+        by_project = dict(zip(k["project_id"], (r[0] for r in avg), strict=True))
+        want_avg = ev.projects.set_index("project_id")["average_pct"]
+        assert by_project[PROJECT] == pytest.approx(want_avg[PROJECT])
+        assert by_project["SSF-002"] is None and pd.isna(want_avg["SSF-002"])
