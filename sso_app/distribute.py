@@ -230,7 +230,7 @@ def _hand_out(
             cycle = empty_cycle()
             _record(cycle, entry, settings)
             write_cycle_sheet(wb, cycle)
-            t.commit(save_unit_book(wb), verify_written_book({layout.TABLE_KPI: n}))  # type: ignore[arg-type]
+            t.commit(save_unit_book(wb), verify_written_book({layout.TABLE_KPI: n}))
         return UnitOutcome(entry.unit, book, NEW, n)
     before = old.units.get(entry.unit) if old else None
     if before is not None and before.plan_hash == entry.plan_hash:

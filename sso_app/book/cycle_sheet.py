@@ -151,7 +151,8 @@ def write_cycle_sheet(wb: Workbook, tables: CycleTables) -> Worksheet:
 # ---------------------------------------------------------------------------------------------
 
 
-def guard_message(settings: Settings) -> str:
+def guard_message() -> str:
+    """What Excel says when a sent month's cell is typed into: how to reopen it."""
     return (
         "เดือนนี้ส่งผลแล้ว แก้ไขไม่ได้ หากต้องแก้ให้สั่ง sso-kpi reopen <ไฟล์> --month <เดือน> "
         "--reason <เหตุผล> ก่อน / this month was submitted: reopen it first"
@@ -187,7 +188,7 @@ def guard_entry_sheet(ws: Worksheet, settings: Settings, months: list[int]) -> l
             ws.data_validations.dataValidation.remove(dv)
         else:
             dv.sqref = MultiCellRange([str(r) for r in kept])
-    guard = add_validation("custom", formula1="FALSE", error=guard_message(settings))
+    guard = add_validation("custom", formula1="FALSE", error=guard_message())
     guard.errorTitle = GUARD_TITLE
     ws.add_data_validation(guard)
     ranges = [

@@ -3,6 +3,7 @@ hands each unit (the same form, one writer)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,6 @@ def new_unit_book(work: Path, settings: Settings, kpis: Imported) -> Workbook:
     return wb
 
 
-def save_unit_book(wb: Workbook) -> object:
+def save_unit_book(wb: Workbook) -> Callable[[Path], None]:
     """The writer for a write transaction: save ``wb`` with the form's ribbon."""
     return lambda tmp: save_macro_book(wb, tmp, template.ribbon_xml())
