@@ -24,6 +24,7 @@ import xlwings as xw
 
 from sso_kpi.opdc import interpolate_levels, quality_level
 from sso_kpi.periods import months_through
+from sso_kpi.plan_status import CANCELLED, cancelled_at
 from sso_kpi.rollup import cumulative, rollup_months
 from sso_kpi.schema import AGGREGATION_WORDS, DIRECTION_WORDS
 from sso_kpi.scoring import BAND_TH, BandRule, achievement, band, group_weighted_average
@@ -107,14 +108,36 @@ def cell_safe(func: Callable[..., object]) -> Callable[..., object]:
     return wrapper
 
 
+def _cancelled(plan_status: object, project_ids: object, quarter: object, n: int) -> np.ndarray:
+    """Rows cancelled at ``quarter`` (ยกเลิกในไตรมาส N from N on; a ยกเลิกแผนงาน project)."""
+    if plan_status is None or quarter in (None, ""):
+        return np.zeros(n, dtype=bool)
+    ids = [""] * n if project_ids is None else normalise_text(_column(project_ids, n))
+    frame = pd.DataFrame({"project_id": list(ids), "plan_status": _column(plan_status, n)})
+    return cancelled_at(frame, int(float(quarter)))  # type: ignore[arg-type]
+
+
 @xw.func
 @xw.arg("plan", ndim=2)
 @xw.arg("result", ndim=2)
 @xw.arg("direction", ndim=2)
 @xw.arg("cap", ndim=2)
+@xw.arg("plan_status", ndim=2)
+@xw.arg("project_ids", ndim=2)
 @cell_safe
-def SSO_ACHIEVEMENT(plan, result, direction=None, cap=None, default_cap=None):
-    """ผลสำเร็จ (ร้อยละของแผน): cumulative result ÷ plan × 100 per row; blank when not due.
+def SSO_ACHIEVEMENT(
+    plan,
+    result,
+    direction=None,
+    cap=None,
+    default_cap=None,
+    plan_status=None,
+    project_ids=None,
+    quarter=None,
+):
+    """ผลสำเร็จ (ร้อยละของแผน): cumulative result ÷ plan × 100 per row; blank when not due,
+    and blank when cancelled at ``quarter`` (``plan_status``: ยกเลิกในไตรมาส N, ยกเลิกแผนงาน),
+    so the project's average leaves it out as the engine does.
 
     ``cap`` is each row's own cap (เพดาน); ``default_cap`` the workbook's, for rows without one.
     """
@@ -126,6 +149,7 @@ def SSO_ACHIEVEMENT(plan, result, direction=None, cap=None, default_cap=None):
     if default_cap not in (None, ""):
         c = np.where(np.isnan(c), _numbers(default_cap, 1)[0][0], c)
     pct, _ = achievement(p, r, d, c)
+    pct = np.where(_cancelled(plan_status, project_ids, quarter, n), np.nan, pct)
     return _out(pct, _merge(p_notes, r_notes))
 
 
@@ -133,12 +157,16 @@ def SSO_ACHIEVEMENT(plan, result, direction=None, cap=None, default_cap=None):
 @xw.arg("plan", ndim=2)
 @xw.arg("result", ndim=2)
 @xw.arg("direction", ndim=2)
+@xw.arg("plan_status", ndim=2)
+@xw.arg("project_ids", ndim=2)
 @cell_safe
-def SSO_STATUS(plan, result, direction=None):
-    """สถานะ: ok / not_reported (ยังไม่รายงาน) / not_due (ยังไม่ถึงกำหนด) / invalid."""
+def SSO_STATUS(plan, result, direction=None, plan_status=None, project_ids=None, quarter=None):
+    """สถานะ: ok / not_reported (ยังไม่รายงาน) / not_due (ยังไม่ถึงกำหนด) / invalid, and
+    cancelled (ยกเลิก) at ``quarter`` by ``plan_status``."""
     p, p_notes = _numbers(plan)
     r, r_notes = _numbers(result, len(p))
     _, status = achievement(p, r, _words(direction, len(p), DIRECTION_WORDS, "higher"))
+    status = np.where(_cancelled(plan_status, project_ids, quarter, len(p)), CANCELLED, status)
     return _out(status, _merge(p_notes, r_notes))
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from openpyxl.utils import range_boundaries
 
 from sso_app.book import layout
+from sso_app.book.cycle_sheet import guard_after_edit
 from sso_app.book.entry_sheet import (
     fit_kpi_block,
     kpi_table_frame,
@@ -156,6 +157,7 @@ def _import(source: Path, book: Path, t: WriteTransaction, mode: Mode) -> Import
     write_rows(ws, frame, start)
     resize_table(ws, last)
     fit_kpi_block(ws, settings)
+    guard_after_edit(wb, opened)  # months already submitted stay guarded
 
     total = (opened.filled_rows(layout.TABLE_KPI) if mode == "append" else 0) + len(frame)
     verify = verify_written_book({layout.TABLE_KPI: total})

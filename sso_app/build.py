@@ -19,25 +19,17 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import layout, template
-from sso_app.book.budget_sheet import write_budget_sheet
-from sso_app.book.entry_sheet import kpi_table_frame, write_entry_sheet
-from sso_app.book.instructions_sheet import write_instructions_sheet
-from sso_app.book.opdc_sheet import write_opdc_sheet
+from sso_app.book.new_book import budget_frame as new_budget_frame
+from sso_app.book.new_book import empty_imported, populate_book
 from sso_app.book.saving import save_macro_book, verify_macro_book
 from sso_app.book.settings import Settings
-from sso_app.book.settings_sheet import write_settings_sheet
-from sso_app.book.sheets import activate_sheet
-from sso_app.book.summary import summary_frames
-from sso_app.book.summary_sheet import write_summary_sheet
 from sso_app.files.writing import atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
-from sso_kpi.evaluation import evaluate
 from sso_kpi.importing import Imported, Source, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +50,6 @@ DEMO_BUDGET = {  # unit report 2563 (สุโขทัย): plan and spend per 
     "งบเงินอุดหนุน": (0.0, 0.0),
     "งบรายจ่ายอื่น": (0.0, 0.0),
 }
-XLWINGS_CONF = {"UDF Modules": "udfs"}  # no interpreter pinned: "python" on the PATH
 
 
 # --------------------------------------------------------------------------------------------
@@ -83,19 +74,8 @@ def demo_opdc() -> Imported:
     return read_table(_raw_csv(DEMO_OPDC), Source(file=DEMO_OPDC.name), form="opdc")
 
 
-def empty_imported(form: str) -> Imported:
-    columns = layout.KPI_TABLE_COLUMNS if form == "kpi" else layout.OPDC_TABLE_COLUMNS
-    return read_table(pd.DataFrame(columns=list(columns)), Source(), form=form)  # type: ignore[arg-type]
-
-
 def budget_frame(demo: bool) -> pd.DataFrame:
-    rows = [
-        (c, *(DEMO_BUDGET.get(c, (np.nan, np.nan)) if demo else (np.nan, np.nan)))
-        for c in layout.BUDGET_CATEGORIES
-    ]
-    frame = pd.DataFrame(rows, columns=list(layout.BUDGET_TABLE_COLUMNS))
-    frame["category"] = frame["category"].astype(object)
-    return frame
+    return new_budget_frame(DEMO_BUDGET if demo else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,30 +135,9 @@ def populate(wb: Workbook, *, demo: bool) -> tuple[int, int]:
     settings = DEMO_SETTINGS if demo else Settings()
     kpis = demo_kpis() if demo else empty_imported("kpi")
     opdc = demo_opdc() if demo else empty_imported("opdc")
-    budget = budget_frame(demo)
-
-    sheets = {
-        name: wb.create_sheet(name)
-        for name in (
-            layout.SHEET_INSTRUCTIONS,
-            layout.SHEET_SETTINGS,
-            layout.SHEET_ENTRY,
-            layout.SHEET_BUDGET,
-            layout.SHEET_SUMMARY,
-            layout.SHEET_OPDC,
-        )
-    }
-    write_instructions_sheet(sheets[layout.SHEET_INSTRUCTIONS], settings)
-    write_settings_sheet(wb, sheets[layout.SHEET_SETTINGS], settings)
-    write_entry_sheet(sheets[layout.SHEET_ENTRY], kpi_table_frame(kpis), settings)
-    write_budget_sheet(sheets[layout.SHEET_BUDGET], budget)
-    write_opdc_sheet(
-        sheets[layout.SHEET_OPDC], opdc, 2566 if demo else None, settings.unit if demo else ""
+    populate_book(
+        wb, settings, kpis, opdc=opdc, budget=budget_frame(demo), opdc_year=2566 if demo else None
     )
-    ev = evaluate(kpis, settings.quarter, rule=settings.rule, cap=settings.cap)
-    write_summary_sheet(wb, summary_frames(ev, budget, settings))
-    template.write_xlwings_conf(wb, XLWINGS_CONF)
-    activate_sheet(wb, wb[layout.SHEET_INSTRUCTIONS])
     return len(kpis.frame), len(opdc.frame)
 
 

@@ -12,6 +12,7 @@ turns the outcome into one exit-code rule for every command (README, "Exit codes
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -66,6 +67,13 @@ def _positive(text: str) -> int:
     return n
 
 
+def _month(text: str) -> int:
+    m = int(text.strip())
+    if not 1 <= m <= 12:
+        raise argparse.ArgumentTypeError("month must be 1-12 / เดือนต้องเป็น 1-12")
+    return m
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sso-kpi",
@@ -109,6 +117,26 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes reading the files (default: one per core for 16 files or more)",
     )
+    c.add_argument("--month", "-m", type=_month, help="month of the yearly cycle (1-12)")
+    c.add_argument("--manifest", type=Path, help="the distribution's แผนที่แจก.json")
+    c.add_argument("--json", action="store_true", help="per unit submission status as JSON")
+
+    ds = sub.add_parser("distribute", help="one book per unit from the national plan")
+    ds.add_argument("plan", type=Path)
+    ds.add_argument("-o", "--output", type=Path, required=True, metavar="FOLDER")
+    ds.add_argument("--by", default="unit", help="the plan's column naming the unit")
+    ds.add_argument("--year", type=int, help="ปี พ.ศ. (default: the plan book's)")
+    ds.add_argument("--year-kind", choices=("calendar", "fiscal"))
+    ds.add_argument("--deadline-day", type=int, default=5, help="results due by this day")
+
+    sb = sub.add_parser("submit", help="record a unit book's submission of a month")
+    sb.add_argument("book", type=Path)
+    sb.add_argument("--month", "-m", type=_month, required=True)
+
+    ro = sub.add_parser("reopen", help="reopen a submitted month, with the reason")
+    ro.add_argument("book", type=Path)
+    ro.add_argument("--month", "-m", type=_month, required=True)
+    ro.add_argument("--reason", required=True)
 
     rs = sub.add_parser(
         "restore", help="list BOOK's kept versions (<name>.backups/) and put one back"
@@ -171,9 +199,42 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "consolidate":
         from .consolidate import consolidate
 
-        report = consolidate(args.inputs, args.output, args.quarter, workers=args.workers)
-        print(report)
+        report = consolidate(
+            args.inputs,
+            args.output,
+            args.quarter,
+            workers=args.workers,
+            month=args.month,
+            manifest=args.manifest,
+        )
+        if args.json:
+            print(json.dumps(report.as_json(), ensure_ascii=False, indent=1, default=str))
+        else:
+            print(report)
         return LEFT_OUT if report.left_out else DONE
+    if args.command == "distribute":
+        from .distribute import distribute
+
+        done = distribute(
+            args.plan,
+            args.output,
+            by=args.by,
+            year_be=args.year,
+            year_kind=args.year_kind,
+            deadline_day=args.deadline_day,
+        )
+        print(done)
+        return LEFT_OUT if done.errors else DONE
+    if args.command in ("submit", "reopen"):
+        from .submit import reopen, submit
+
+        if args.command == "submit":
+            sent = submit(args.book, args.month)
+        else:
+            sent = reopen(args.book, args.month, args.reason)
+        print(sent)
+        # A refused submission (errors on due indicators) records nothing.
+        return REFUSED if sent.errors else DONE
     if args.command == "restore":
         from .restore import restore
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.textsafe import csv_safe
 from sso_app.files.writing import atomic_write, refuse_output_among_inputs, write_together
+from sso_app.national.cycle_status import cycle_month, cycle_sheet, unit_cycles
 from sso_app.national.intake import (
     ERRORS,
     OK,
@@ -33,8 +34,10 @@ from sso_app.national.intake import (
     is_national_book,
     read_unit_files,
 )
+from sso_app.national.manifest import find_manifest, read_manifest
 from sso_app.national.workbook import national_workbook
 from sso_kpi.consolidation import UNIT_KEY, National, UnitReport, consolidate_units
+from sso_kpi.cycle import CHANGED_AFTER_TH, PLAN_CHANGED_TH, Change, UnitCycle
 from sso_kpi.errors import SsoError
 
 
@@ -49,6 +52,20 @@ class ConsolidationReport:
     files: list[UnitFile]
     national: National
     csv: Path | None = None
+    month: int = 0  # the month the yearly cycle's statuses are about
+    cycles: list[UnitCycle] = field(default_factory=list)
+    manifest: Path | None = None
+
+    def as_json(self) -> dict:
+        """Per unit: ``submission``, ``changed_after_submission``, ``plan_changed``."""
+        return {
+            "year_be": self.year_be,
+            "quarter": self.quarter,
+            "month": self.month,
+            "output": str(self.output),
+            "manifest": str(self.manifest) if self.manifest else None,
+            "units": [c.as_json() for c in self.cycles],
+        }
 
     def count(self, *statuses: str) -> int:
         return sum(f.status in statuses for f in self.files)
@@ -75,6 +92,15 @@ class ConsolidationReport:
         ]
         if self.csv is not None:
             lines.append(f"CSV: {self.csv}")
+        if self.cycles:
+            lines.append(f"การส่งผล เดือนที่ {self.month} / submissions, month {self.month}:")
+            for c in self.cycles:
+                when = f" {c.state.at}" if c.state.at else ""
+                lines.append(f"  {c.unit}: {', '.join(c.labels_th)}{when}")
+                lines += [
+                    f"      {CHANGED_AFTER_TH}: {_change(x)}" for x in c.changed_after_submission
+                ]
+                lines += [f"      {PLAN_CHANGED_TH}: {_change(x)}" for x in c.plan_changed]
         # Each file under the heading that says what it is: a file with warnings only is
         # never listed as one with errors.
         for statuses, heading in _SECTIONS:
@@ -92,6 +118,10 @@ _SECTIONS = (
 )
 
 
+def _change(c: Change) -> str:
+    return f"{c.project_id} ตัวชี้วัด {c.kpi_number} {c.column}: {c.before} → {c.after}"
+
+
 def _detail(f: UnitFile) -> str:
     if f.status in (REFUSED, SKIPPED):
         return f.refusal
@@ -102,7 +132,13 @@ def _detail(f: UnitFile) -> str:
 
 
 def consolidate(
-    inputs: list[Path], output: Path, quarter: int | None, *, workers: int | None = None
+    inputs: list[Path],
+    output: Path,
+    quarter: int | None,
+    *,
+    workers: int | None = None,
+    month: int | None = None,
+    manifest: Path | None = None,
 ) -> ConsolidationReport:
     """Read every unit workbook in ``inputs`` (files or folders) and write the national
     workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``, together: both or
@@ -139,14 +175,21 @@ def consolidate(
     reports = [UnitReport(f.unit, f.imported, f.budget) for f in usable]  # type: ignore[arg-type]
     national = consolidate_units(reports, quarter)
 
+    manifest = manifest or find_manifest(inputs)
+    distributed = read_manifest(manifest) if manifest else None
+    month = cycle_month(files, national.quarter, month)
+    cycles = unit_cycles(files, month, year_be=year_be, year_kind=year_kind, manifest=distributed)
     wb = national_workbook(national, files, year_be=year_be, year_kind=year_kind)
+    cycle_sheet(wb, cycles, national, month)
     csv = projects_csv_path(output)
     write_together(
         [(output, wb.save, check_workbook_file), (csv, _projects_csv_writer(national), None)],
         backup=True,  # a national workbook written before is kept as a version
         inputs=[f.path for f in found],
     )
-    return ConsolidationReport(output, national.quarter, year_be, year_kind, files, national, csv)
+    return ConsolidationReport(
+        output, national.quarter, year_be, year_kind, files, national, csv, month, cycles, manifest
+    )
 
 
 def projects_csv_path(output: Path) -> Path:

@@ -31,11 +31,12 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book.libreoffice import convert
-from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
+from sso_app.book.opening import NATIONAL, UNIT, SsoBook, open_sso_book
 from sso_app.book.settings import Settings
 from sso_app.book.sheets import add_bands_chart
 from sso_app.files.textsafe import set_text_cell
 from sso_app.files.writing import work_folder, write_together
+from sso_app.national.cycle_status import TABLE_CANCELLED, TABLE_UNITS
 from sso_app.national.workbook import wrapped_lines
 from sso_kpi.errors import Issue, SsoError
 from sso_kpi.evaluation import Evaluation, red_and_missing
@@ -76,6 +77,7 @@ class ReportData:
     units_not_reported: pd.DataFrame  # unit, file, reason_th (national book only)
     n_units: int = 1
     errors: list[Issue] = field(default_factory=list)  # rows left out of the report
+    attention: pd.DataFrame | None = None  # the yearly cycle: units to follow up, cancellations
 
     @property
     def unit_line(self) -> str:
@@ -105,8 +107,49 @@ def read_report_data(book: Path, quarter: int | None) -> ReportData:
             n_units = int((named.str.strip() != "").sum())
     errors = list(opened.kpis().errors)
     return ReportData(
-        opened.settings, evaluation, national, missing.reset_index(drop=True), n_units, errors
+        opened.settings,
+        evaluation,
+        national,
+        missing.reset_index(drop=True),
+        n_units,
+        errors,
+        cycle_attention(opened, evaluation),
     )
+
+
+def cycle_attention(opened: SsoBook, evaluation: Evaluation) -> pd.DataFrame:
+    """Rows of the attention page (who, status, detail): a national book's units not plainly
+    ส่งแล้ว (its การส่งผล sheet), then every indicator or project carrying a cancellation
+    mark (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน)."""
+    rows: list[dict] = []
+    if opened.has_table(TABLE_UNITS):
+        units = opened.table(TABLE_UNITS).frame().fillna("")
+        for _, u in units.iterrows():
+            if str(u.get("statuses", "")).strip() not in ("", "ส่งแล้ว"):
+                detail = [f"ส่งเมื่อ {u['submitted_at']}" if u.get("submitted_at") else ""]
+                counts = (("n_changed_after", "แก้ไขหลังส่ง"), ("n_plan_changed", "แผนไม่ตรง"))
+                detail += [
+                    f"{th} {u[k]} ช่อง"
+                    for k, th in counts
+                    if str(u.get(k, "0")) not in ("", "0", "0.0")
+                ]
+                rows.append({"who": u.get("reporting_unit", ""), "status": u["statuses"],
+                             "detail": ", ".join(d for d in detail if d)})  # fmt: skip
+    kpis = evaluation.kpis
+    if opened.has_table(TABLE_CANCELLED):
+        kpis = opened.table(TABLE_CANCELLED).frame().fillna("")
+    if "mark" in kpis:
+        for _, k in kpis[kpis["mark"].astype(str) != ""].iterrows():
+            unit = f"{k['reporting_unit']}: " if k.get("reporting_unit") else ""
+            reason = k.get("status_reason", "")
+            rows.append(
+                {
+                    "who": f"{unit}{k['project_id']} ตัวชี้วัดที่ {k['kpi_number']}",
+                    "status": k["mark"],
+                    "detail": "" if pd.isna(reason) else str(reason),
+                }
+            )
+    return pd.DataFrame(rows, columns=["who", "status", "detail"])
 
 
 def report_title(settings: Settings, quarter: int) -> str:
@@ -318,6 +361,22 @@ class _Page:
             self.ws.row_dimensions[self.row].height = 16 * max(_lines(u["reason_th"], width), 1)
             self.row += 1
 
+    def attention_list(self, rows: pd.DataFrame) -> None:
+        """The yearly cycle's attention page: units late, not sent, edited after sending or
+        off the approved plan, and the indicators and projects cancelled, with their marks."""
+        self.line("6. การส่งผลและการเปลี่ยนแผน", size=12, bold=True, merge=False)
+        spans = [(1, 3), (4, 5), (6, 9)]
+        for head, (a, b) in zip(["หน่วยงาน / ตัวชี้วัด", "สถานะ", "รายละเอียด"], spans, strict=True):
+            self.merged(self.row, a, b, head, bold=True, fill="DDEBF7")
+        self.row += 1
+        width = sum(WIDTHS[get_column_letter(c)] for c in range(6, 10))
+        for _, r in rows.iterrows():
+            for value, (a, b) in zip([r["who"], r["status"], r["detail"]], spans, strict=True):
+                self.merged(self.row, a, b, value, align=LEFT)
+            lines = max(_lines(r["detail"], width), _lines(r["who"], 37), 1)
+            self.ws.row_dimensions[self.row].height = 16 * lines
+            self.row += 1
+
 
 def _lines(text: object, width: float) -> int:
     """Lines a wrapped text takes in a column ``width`` characters wide (Thai-aware)."""
@@ -365,6 +424,8 @@ def report_workbook(data: ReportData) -> Workbook:
     )
     if data.national:
         page.units_list(data.units_not_reported)
+    if data.attention is not None and len(data.attention):
+        page.attention_list(data.attention)
 
     ws.print_area = f"A1:{get_column_letter(len(WIDTHS))}{page.row}"
     ws.page_setup.orientation = "landscape"

@@ -49,8 +49,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import Issue
-from .evaluation import Evaluation, evaluate
+from .evaluation import Evaluation, counted_projects, evaluate
 from .importing import Imported, invalid_rows
+from .plan_status import withdraw_from
 from .rollup import band_summary, disbursement, quarter_to_report, quarter_values
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
 from .scoring import GREEN, GREY, NOT_REPORTED, OK, RED, YELLOW, BandRule, natural_key
@@ -195,8 +196,8 @@ def evaluate_each_unit(
         quarter=quarter,
         kpis=restore(ev.kpis),
         projects=projects,
-        summary=band_summary(projects, UNIT_KEY),
-        summary_by_fund=band_summary(projects, "fund"),
+        summary=band_summary(counted_projects(projects), UNIT_KEY),
+        summary_by_fund=band_summary(counted_projects(projects), "fund"),
     )
 
 
@@ -501,7 +502,9 @@ def consolidate_units(
     stacked = _complete(stack_units(reports))
     quarter = quarter or latest_quarter_of(stacked)  # quarter_to_report, units combined
     by_unit = evaluate_each_unit(stacked, quarter, rule=rule, cap=cap)
-    combined, warnings = combine_units(stacked)
+    # A unit's cancelled indicator takes no part from its cancelling quarter on.
+    withdrawn = withdraw_from(cumulative_quarters(stacked), list(PLAN_Q), list(RESULT_Q))
+    combined, warnings = combine_units(withdrawn)
     national = evaluate(combined, quarter, rule=rule, cap=cap)
     budget = disbursement_by_unit(stack_budgets(reports))
     return National(

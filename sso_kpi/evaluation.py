@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .importing import Imported, invalid_rows
+from .plan_status import CANCELLED, PROJECT_MARK, cancelled_at, cancelled_projects, marks
 from .rollup import band_summary, quarter_values
 from .scoring import (
     GREY,
@@ -73,13 +74,17 @@ def evaluate(
         own_cap = np.where(np.isnan(own_cap), cap, own_cap)
     pct, status = achievement(plan, result, frame["direction"].to_numpy(object), own_cap)
     status = np.where(invalid, INVALID, status)
-    pct = np.where(invalid, np.nan, pct)
+    # Plan changes (plan_status): out of every average from the cancelling quarter on.
+    cancelled = cancelled_at(frame, quarter) & ~invalid
+    status = np.where(cancelled, CANCELLED, status)
+    pct = np.where(invalid | cancelled, np.nan, pct)
 
     frame["plan"] = plan
     frame["result"] = result
     frame["achievement_pct"] = pct
     frame["status"] = status
     frame["band"] = band(pct, rule)
+    frame["mark"] = marks(frame)
 
     due = np.isin(status, (OK, NOT_REPORTED))
     weights = np.where(due, frame["weight"].to_numpy("float64", na_value=np.nan), np.nan)
@@ -99,15 +104,30 @@ def evaluate(
     projects["n_due"] = (per_status[OK] + per_status[NOT_REPORTED]).to_numpy()
     projects["n_not_reported"] = per_status[NOT_REPORTED].to_numpy()
     projects["n_invalid"] = per_status[INVALID].to_numpy()
+    projects["n_cancelled"] = (
+        (pd.Series(status == CANCELLED).groupby(frame["project_id"].to_numpy(object)).sum())
+        .reindex(projects.index)
+        .to_numpy()
+    )
+    dropped = projects.index.isin(list(cancelled_projects(frame)))
+    projects["mark"] = np.where(dropped, PROJECT_MARK, "")
     projects = projects.reset_index()
 
+    counted = counted_projects(projects)
     return Evaluation(
         quarter=quarter,
         kpis=frame,
         projects=projects,
-        summary=band_summary(projects, "strategy"),
-        summary_by_fund=band_summary(projects, "fund"),
+        summary=band_summary(counted, "strategy"),
+        summary_by_fund=band_summary(counted, "fund"),
     )
+
+
+def counted_projects(projects: pd.DataFrame) -> pd.DataFrame:
+    """The projects page 2 counts: all but those cancelled (ยกเลิกแผนงาน)."""
+    if "mark" not in projects:
+        return projects
+    return projects[projects["mark"] != PROJECT_MARK]
 
 
 def red_and_missing(evaluation: Evaluation) -> pd.DataFrame:

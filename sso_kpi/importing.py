@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Issue
+from .plan_status import STATUS_CHOICES, parse_status
 from .schema import (
     AGGREGATION_WORDS,
     AGGREGATIONS,
@@ -77,6 +78,7 @@ COLUMN_TH = {
     "aggregation": "การรวมค่า", "cap": "เพดาน", "component": "องค์ประกอบ",
     "level_50": "ขั้นต้น (50)", "level_75": "มาตรฐาน (75)", "level_100": "ขั้นสูง (100)",
     "result": "ผลการดำเนินงาน", "method": "วิธีประเมิน",
+    "plan_status": "สถานะแผน", "status_date": "วันที่เปลี่ยนสถานะ", "status_reason": "เหตุผล",
     **{f"plan_q{q}": f"แผน ไตรมาส {q}" for q in range(1, 5)},
     **{f"result_q{q}": f"ผล ไตรมาส {q}" for q in range(1, 5)},
     **{f"plan_m{m}": f"แผน เดือน {m}" for m in range(1, 13)},
@@ -462,6 +464,16 @@ def _check_words(out: pd.DataFrame, frame: pd.DataFrame, collect: _Collector, fo
         if default is None:  # aggregation: by unit of count when not given
             mapped = mapped.fillna(out["count_unit"].map(default_aggregation))
         out[column] = mapped.fillna(default).astype(object)
+    if form == "kpi" and "plan_status" in frame:
+        _, _, bad = parse_status(out["plan_status"])
+        collect.add(
+            bad,
+            "plan_status",
+            frame["plan_status"],
+            f"สถานะแผนต้องเป็น {' / '.join(STATUS_CHOICES)}",
+            "plan status must be ดำเนินการ (active), ยกเลิกในไตรมาส 1-4 or ยกเลิกแผนงาน",
+            code="not_allowed_word",
+        )
     if form == "kpi" and "kind" in frame:
         text = out["kind"]
         bad = (text != "") & ~text.isin(KINDS)

@@ -53,7 +53,9 @@ KPI_COLUMNS = (
     *PLAN_Q,
     *RESULT_Q,
 )
-OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+# Plan changes (sso_kpi.plan_status): ยกเลิกในไตรมาส N / ยกเลิกแผนงาน, when and why.
+STATUS_COLUMNS = ("plan_status", "status_date", "status_reason")
+OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M, *STATUS_COLUMNS)
 NUMBER_COLUMNS = ("budget", "target", "weight", "cap", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M)
 REQUIRED_COLUMNS = ("project_id", "kpi_number", "weight")
 # Read as the planner sees them (1 typed in Excel is "1", not "1.0"); the workbook formats
@@ -136,6 +138,9 @@ _ALIASES = {
     "indicatorno": "kpi_number", "indicatornumber": "kpi_number", "kpino": "kpi_number",
     "kpino.": "kpi_number", "projectid": "project_id", "unitofcount": "count_unit",
     "level50": "level_50", "level75": "level_75", "level100": "level_100",
+    "สถานะแผน": "plan_status", "สถานะตัวชี้วัด": "plan_status",
+    "วันที่เปลี่ยนสถานะ": "status_date", "วันที่ยกเลิก": "status_date",
+    "เหตุผล": "status_reason", "เหตุผลที่ยกเลิก": "status_reason",
 }  # fmt: skip
 
 # Headers the tool knowingly leaves aside: published figures beside the golden tables,

@@ -7,9 +7,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
 from sso_app.book import layout
+from sso_app.book.entry_sheet import computed_letters
 from sso_app.bookimport import import_into
 from sso_app.cli import main as cli_main
 from sso_app.files.writing import versions_of
@@ -17,6 +19,9 @@ from sso_app.rebuild import rebuild
 from sso_kpi.errors import SsoError
 from tests.conftest import ACTION_PLAN, raw_csv
 from tests.test_build import check_macro_parts, copy_book, demo_book, empty_book, zip_members
+
+LAST = get_column_letter(len(layout.KPI_TABLE_COLUMNS))  # tbl_kpi's last column
+BLOCK = tuple(computed_letters().values())  # the computed block's columns, in order
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
@@ -87,12 +92,14 @@ def test_replace_keeps_a_backup_and_shrinks_everything(tmp_path: Path, plan: pd.
     assert report.backup == versions_of(book)[0]
     assert report.backup.read_bytes() == before
     ws = entry(book)
-    assert ws.tables[layout.TABLE_KPI].ref == "A4:AW14"
-    assert set(block_refs(ws)) == {
-        f"{c}5:{c}14" for c in ("AY", "AZ", "BA", "BB", "BC", "BD", "BE")
-    }
-    assert "$A$5:$A$14" in ws["BD5"].value.text
-    assert ws["A14"].value == "SSF-003" and ws["A15"].value is None and ws["AY15"].value is None
+    assert ws.tables[layout.TABLE_KPI].ref == f"A4:{LAST}14"
+    assert set(block_refs(ws)) == {f"{c}5:{c}14" for c in BLOCK}
+    assert "$A$5:$A$14" in ws[f"{BLOCK[5]}5"].value.text
+    assert (
+        ws["A14"].value == "SSF-003"
+        and ws["A15"].value is None
+        and ws[f"{BLOCK[0]}15"].value is None
+    )
     sqrefs = {str(dv.sqref) for dv in ws.data_validations.dataValidation}
     assert "W5:W14" in sqrefs
     assert ws.print_area == "'แผน-ผล'!$A$1:$V$14"
@@ -106,12 +113,12 @@ def test_append_adds_rows_and_grows_the_block(tmp_path: Path, plan: pd.DataFrame
     second = write_csv(tmp_path / "b.csv", plan.iloc[4:10])
     assert not import_into(first, book, None).errors  # an empty table needs no flag
     ws = entry(book)
-    assert ws.tables[layout.TABLE_KPI].ref == "A4:AW8"
+    assert ws.tables[layout.TABLE_KPI].ref == f"A4:{LAST}8"
     report = import_into(second, book, "append")
     assert not report.errors and report.total == 10
     ws = entry(book)
-    assert ws.tables[layout.TABLE_KPI].ref == "A4:AW14"
-    assert block_refs(ws)[0] == "AY5:AY14"
+    assert ws.tables[layout.TABLE_KPI].ref == f"A4:{LAST}14"
+    assert block_refs(ws)[0] == f"{BLOCK[0]}5:{BLOCK[0]}14"
     assert ws["J8"].value == "4" and ws["J9"].value == "5"  # kpi_number stays text
     assert ws["J9"].data_type == "s"
     check_macro_parts(book)
@@ -159,7 +166,7 @@ def test_import_from_another_sso_workbook(tmp_path: Path) -> None:
     book = copy_book(empty_book(), tmp_path / "target")
     report = import_into(demo_book(), book, None)
     assert not report.errors and report.rows == 96
-    assert entry(book).tables[layout.TABLE_KPI].ref == "A4:AW100"
+    assert entry(book).tables[layout.TABLE_KPI].ref == f"A4:{LAST}100"
     assert zip_members(book)["xl/vbaProject.bin"] == zip_members(demo_book())["xl/vbaProject.bin"]
 
 

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
-from openpyxl.utils import column_index_from_string, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 import udfs
@@ -33,6 +33,8 @@ NATIVE_FUNCTIONS = {"IF", "SUM", "SUMIF", "ROUND", "ISNUMBER"}
 
 _TMP = Path(tempfile.mkdtemp(prefix="sso-test-books-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+
+LAST = get_column_letter(len(layout.KPI_TABLE_COLUMNS))  # tbl_kpi's last column
 
 
 @functools.cache
@@ -132,7 +134,7 @@ def test_sheets_in_order_with_thai_names_and_hidden_config(wb: openpyxl.Workbook
 def test_tables_and_their_refs(wb: openpyxl.Workbook) -> None:
     tables = {name: ref for ws in wb.worksheets for name, ref in ws.tables.items()}
     assert tables[layout.TABLE_SETTINGS] == f"A3:C{3 + len(layout.SETTINGS)}"
-    assert tables[layout.TABLE_KPI] == "A4:AW100"  # 96 indicators under header row 4
+    assert tables[layout.TABLE_KPI] == f"A4:{LAST}100"  # 96 indicators under header row 4
     assert tables[layout.TABLE_BUDGET] == "A4:C9"
     assert tables[layout.TABLE_OPDC] == "A10:I16"
     for name in (
@@ -214,8 +216,11 @@ def test_band_colours_by_conditional_formatting(wb: openpyxl.Workbook) -> None:
         for cf in ws.conditional_formatting
         for r in cf.rules
     }
-    assert rules[("BC5:BC100", 'EXACT(BC5,"green")')].endswith("92D050")
-    assert rules[("BE5:BE100", 'EXACT(BE5,"red")')].endswith("FF0000")
+    band, project_band = (entry_sheet.computed_letters()[c] for c in ("band", "project_band"))
+    assert rules[(f"{band}5:{band}100", f'EXACT({band}5,"green")')].endswith("92D050")
+    assert rules[(f"{project_band}5:{project_band}100", f'EXACT({project_band}5,"red")')].endswith(
+        "FF0000"
+    )
     summary = wb[layout.SHEET_SUMMARY]
     assert any("EXACT" in r.formula[0] for cf in summary.conditional_formatting for r in cf.rules)
 
@@ -294,7 +299,8 @@ def test_computed_block_is_one_array_formula_per_column(wb: openpyxl.Workbook) -
     ]
     assert args[4] == "cfg_cap"
     assert calls["status"][0] == "SSO_STATUS"
-    assert calls["band"] == ("SSO_BAND", ["$BA$5:$BA$100", "cfg_green_at", "cfg_yellow_at"])
+    pct = entry_sheet.computed_letters()["achievement"]
+    assert calls["band"] == ("SSO_BAND", [f"${pct}$5:${pct}$100", "cfg_green_at", "cfg_yellow_at"])
     func, args = calls["project_avg"]
     assert func == "SSO_PROJECT_AVG"
     assert [_columns_of(ws, a)[0] for a in args] == ["project_id", "achievement", "weight"]
@@ -388,10 +394,11 @@ def test_build_refuses_a_non_xlsm_name(tmp_path: Path) -> None:
 
 def test_empty_book_has_one_blank_row_per_typed_table() -> None:
     wb = openpyxl.load_workbook(empty_book(), keep_vba=True)
-    assert wb[layout.SHEET_ENTRY].tables[layout.TABLE_KPI].ref == "A4:AW5"
+    assert wb[layout.SHEET_ENTRY].tables[layout.TABLE_KPI].ref == f"A4:{LAST}5"
     assert wb[layout.SHEET_OPDC].tables[layout.TABLE_OPDC].ref == "A10:I11"
     assert wb[layout.SHEET_ENTRY]["A5"].value is None
-    assert wb[layout.SHEET_ENTRY]["AY5"].value.ref == "AY5:AY5"
+    first = entry_sheet.computed_letters()["plan_now"]
+    assert wb[layout.SHEET_ENTRY][f"{first}5"].value.ref == f"{first}5:{first}5"
     summary = wb[layout.SHEET_SUMMARY]
     ref = summary.tables[layout.TABLE_SUMMARY].ref
     bottom = range_boundaries(ref)[3]
@@ -430,4 +437,5 @@ def test_column_letters_helper_matches_layout() -> None:
     letters = entry_sheet.kpi_letters()
     assert column_index_from_string(letters["project_id"]) == 1
     assert letters["result_m12"] == "AW"
-    assert entry_sheet.computed_letters()["plan_now"] == "AY"
+    first = column_index_from_string(entry_sheet.computed_letters()["plan_now"])
+    assert first == len(layout.KPI_TABLE_COLUMNS) + 2  # one blank column after the table

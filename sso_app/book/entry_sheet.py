@@ -27,6 +27,7 @@ from sso_app.files.textsafe import set_text_cell
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import COLUMN_TH, Imported
 from sso_kpi.periods import month_labels
+from sso_kpi.plan_status import STATUS_CHOICES
 from sso_kpi.schema import (
     AGGREGATIONS,
     DIRECTIONS,
@@ -96,14 +97,17 @@ def kpi_formulas(first: int, last: int) -> dict[str, str]:
     def rng(a: str, b: str | None = None) -> str:
         return f"${a}${first}:${b or a}${last}"
 
+    cancel = f"{rng(k['plan_status'])},{rng(k['project_id'])},cfg_quarter"  # ยกเลิก... marks
+
     return {
         "plan_now": f"=SSO_PERIOD({rng(k[PLAN_Q[0]], k[PLAN_Q[-1]])},"
         f"{rng(k[PLAN_M[0]], k[PLAN_M[-1]])},{rng(k['aggregation'])},cfg_quarter)",
         "result_now": f"=SSO_PERIOD({rng(k[RESULT_Q[0]], k[RESULT_Q[-1]])},"
         f"{rng(k[RESULT_M[0]], k[RESULT_M[-1]])},{rng(k['aggregation'])},cfg_quarter)",
         "achievement": f"=SSO_ACHIEVEMENT({rng(c['plan_now'])},{rng(c['result_now'])},"
-        f"{rng(k['direction'])},{rng(k['cap'])},cfg_cap)",
-        "status": f"=SSO_STATUS({rng(c['plan_now'])},{rng(c['result_now'])},{rng(k['direction'])})",
+        f"{rng(k['direction'])},{rng(k['cap'])},cfg_cap,{cancel})",
+        "status": f"=SSO_STATUS({rng(c['plan_now'])},{rng(c['result_now'])},{rng(k['direction'])},"
+        f"{cancel})",
         "band": f"=SSO_BAND({rng(c['achievement'])},cfg_green_at,cfg_yellow_at)",
         "project_avg": f"=SSO_PROJECT_AVG({rng(k['project_id'])},{rng(c['achievement'])},"
         f"{rng(k['weight'])})",
@@ -201,6 +205,15 @@ def _kpi_validations(ws: Worksheet, first: int, last: int) -> None:
                 error="ต้องเป็นตัวเลขไม่ติดลบ (ไม่ต้องพิมพ์หน่วย) / a number, not negative (no unit)",
             ),
             cols("budget", "target", "weight", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M),
+        ),
+        (
+            add_validation(
+                "list",
+                formula1=list_formula(STATUS_CHOICES),
+                prompt="สถานะแผน: ว่าง/ดำเนินการ, ยกเลิกในไตรมาส 1-4 (ตัวชี้วัด), ยกเลิกแผนงาน (ทั้งโครงการ)",
+                error="เลือกจากรายการ / choose from the list",
+            ),
+            cols("plan_status"),
         ),
         (
             add_validation(

@@ -81,4 +81,14 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
           "คะแนน ก.พ.ร.; ไม่แก้ไขข้อมูลที่กรอกไว้ / rewrites the summary sheet and the OPDC "
           "card; never changes what you typed"),
     ("p", "• บันทึกไฟล์ก่อนกดปุ่ม / save the book before pressing the button"),
+    ("h2", "5. การส่งผลรายเดือน / sending the month's results"),
+    ("p", "• กรอกผลของเดือนให้ครบ แล้วปิด Excel และสั่ง sso-kpi submit <ไฟล์>.xlsm --month <เดือน> "
+          "ภายในวันที่ในชีตตั้งค่า (ส่งผลภายในวันที่ ค่าเริ่มต้น 5) ของเดือนถัดไป แล้วส่งไฟล์กลับ "
+          "/ type the month, close Excel, run sso-kpi submit BOOK --month M by the deadline "
+          "day of the next month, and send the book back"),
+    ("p", "• เดือนที่ส่งแล้วแก้ไขไม่ได้ ถ้าต้องแก้ให้สั่ง sso-kpi reopen <ไฟล์>.xlsm --month <เดือน> "
+          "--reason <เหตุผล> แก้ แล้ว submit อีกครั้ง / a sent month is locked: reopen it with "
+          "the reason, correct it, submit again"),
+    ("p", "• ตัวชี้วัดที่ยกเลิก: เลือก ยกเลิกในไตรมาส 1-4 หรือ ยกเลิกแผนงาน ในคอลัมน์ สถานะแผน พร้อมวันที่ "
+          "และเหตุผล / a cancelled indicator or project: pick it in the plan status column"),
 )  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, PLAN_M, RESULT_M
+from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, PLAN_M, RESULT_M, STATUS_COLUMNS
 
 SCHEMA_VERSION = "1"
 BOOK_NAME = "SSO_Plan.xlsm"
@@ -35,7 +35,8 @@ TABLE_OPDC = "tbl_opdc"
 REBUILT_SHEETS = (SHEET_SUMMARY, SHEET_OPDC)
 
 # tbl_kpi: the import schema, then the optional per-indicator rules, then months.
-KPI_TABLE_COLUMNS = (*KPI_COLUMNS, "direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+KPI_TABLE_COLUMNS = (*KPI_COLUMNS, "direction", "aggregation", "cap", *PLAN_M, *RESULT_M,
+                     *STATUS_COLUMNS)  # fmt: skip
 OPDC_TABLE_COLUMNS = OPDC_COLUMNS  # typed by the planner on the scorecard sheet
 BUDGET_CATEGORIES = ("งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น")
 BUDGET_TABLE_COLUMNS = ("category", "plan", "spent")
@@ -72,6 +73,8 @@ SETTINGS = (
     Setting("colour_yellow", "FFFF00", "สีเหลือง (RGB)", "yellow fill (RGB hex)"),
     Setting("colour_red", "FF0000", "สีแดง (RGB)", "red fill (RGB hex)"),
     Setting("colour_grey", "BFBFBF", "สีเทา (RGB)", "grey fill (RGB hex)"),
+    Setting("deadline_day", 5, "ส่งผลภายในวันที่ (ของเดือนถัดไป)", "results due by day (next month)"),
+    Setting("reporter", "", "ผู้รายงานผล (ชื่อ)", "who reports (name)"),
 )
 SETTING_KEYS = tuple(s.key for s in SETTINGS)
 
@@ -112,3 +115,11 @@ OPDC_COMPUTED_FIRST_COL = len(OPDC_TABLE_COLUMNS) + 1 + 1  # one blank column be
 
 
 NATIONAL_KPI_TABLE = "tbl_national_kpi"
+
+
+# The yearly cycle (sso_app.book.cycle_sheet): a hidden sheet with the book's record of
+# events (tbl_submissions), the snapshot of the last submission and the approved plan.
+SHEET_CYCLE = "บันทึกการส่งผล"
+TABLE_SUBMISSIONS = "tbl_submissions"
+TABLE_SNAPSHOT = "tbl_snapshot"
+TABLE_APPROVED_PLAN = "tbl_approved_plan"

@@ -36,6 +36,8 @@ class Settings:
     colour_yellow: str = str(_DEFAULTS["colour_yellow"])
     colour_red: str = str(_DEFAULTS["colour_red"])
     colour_grey: str = str(_DEFAULTS["colour_grey"])
+    deadline_day: int = int(_DEFAULTS["deadline_day"])  # type: ignore[arg-type]
+    reporter: str = ""
 
     @property
     def colours(self) -> dict[str, str]:
@@ -93,8 +95,13 @@ def _setting_value(key: str, value: object) -> object:
             raise _bad_setting(key, value, "เพดานต้องไม่ต่ำกว่า 100", "a cap must be at least 100")
         return cap
     if is_blank(value):
-        return _DEFAULTS[key] if key not in ("unit", "schema_version") else ""
-    if key in ("unit", "schema_version"):
+        return _DEFAULTS[key] if key not in ("unit", "schema_version", "reporter") else ""
+    if key == "deadline_day":
+        day = _number(key, value)
+        if not (day.is_integer() and 1 <= day <= 31):
+            raise _bad_setting(key, value, "ต้องเป็นวันที่ 1-31", "must be a day 1-31")
+        return int(day)
+    if key in ("unit", "schema_version", "reporter"):
         text = str(value).strip()
         return text[:-2] if key == "schema_version" and text.endswith(".0") else text
     if key == "year_be":

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sso_app.book import layout
+from sso_app.book.cycle_sheet import CycleTables, read_cycle
 from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
 from sso_app.files.writing import TEMP_PREFIX
 from sso_kpi.budget import read_budget
@@ -133,6 +134,8 @@ class UnitFile:
     budget: pd.DataFrame | None = None
     raw_kpis: tuple[pd.DataFrame, Source] | None = None  # until typed
     raw_budget: tuple[pd.DataFrame, Source] | None = None
+    cycle: CycleTables | None = None  # the yearly cycle's record; None: the book has none
+    deadline_day: int = 5
 
     def __post_init__(self) -> None:
         self.label = self.label or str(self.path)
@@ -164,6 +167,7 @@ class UnitFile:
         self.issues = []  # the file is not used: its rows' problems do not matter now
         self.imported, self.budget = None, None
         self.raw_kpis = self.raw_budget = None
+        self.cycle = None
         return self
 
     def messages(self, limit: int = 5) -> str:
@@ -279,6 +283,9 @@ def _open_unit_file(result: UnitFile) -> UnitFile:
     result.year_be, result.year_kind = settings.year_be, settings.year_kind
     result.schema_version = settings.schema_version
     result.unit = settings.unit
+    result.deadline_day = settings.deadline_day
+    cycle = read_cycle(book)
+    result.cycle = cycle if cycle.present or len(cycle.approved) else None
     if not result.unit:
         _unit_from_place(result)
     kpis = book.table(layout.TABLE_KPI)  # merged cells filled when the pre-flight saw any
