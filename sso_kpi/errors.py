@@ -35,7 +35,7 @@ CODES = {
     "not_finite": "an infinite number",
     "negative": "a negative value",
     "cap_below_100": "a cap under 100 per cent",
-    "not_allowed_word": "a word outside the column's list (direction, aggregation, method, plan status)",
+    "not_allowed_word": "a word not in the column's list (direction, aggregation, method, status)",
     "unknown_kind": "a kind outside งานประจำ / โครงการเดิม / โครงการใหม่",
     "blank_key": "a blank project id or indicator number",
     "duplicate_kpi": "an indicator already on an earlier row",
