@@ -35,15 +35,11 @@ from sso_app.book.settings_sheet import write_settings_sheet
 from sso_app.book.sheets import activate_sheet
 from sso_app.book.summary import summary_frames
 from sso_app.book.summary_sheet import write_summary_sheet
+from sso_app.files.packaged import DEMO_KPIS, DEMO_OPDC  # package data, see pyproject
 from sso_app.files.writing import atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 from sso_kpi.evaluation import evaluate
 from sso_kpi.importing import Imported, Source, read_table
-
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "data" / "golden"
-DEMO_KPIS = GOLDEN / "sso_2564_q3_strategy1.csv"
-DEMO_OPDC = GOLDEN / "opdc_2566.csv"
 
 # Reproducible builds: the same source gives the same bytes.
 BUILD_TIME = dt.datetime(2021, 10, 1, 0, 0, 0)  # FY2565 starts: a date inside the demo data
