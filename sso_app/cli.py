@@ -71,6 +71,18 @@ def parser() -> argparse.ArgumentParser:
         "--version", type=int, default=1, metavar="N", help="number in the list (1 = newest)"
     )
 
+    k = sub.add_parser(
+        "kit", help="offline install kit for Windows (wheels, book, install.cmd) / ชุดติดตั้ง"
+    )
+    k.add_argument("-o", "--output", type=Path, required=True, metavar="FOLDER")
+    k.add_argument(
+        "--python",
+        nargs="+",
+        metavar="X.Y",
+        help="Python versions of the offices (default: every supported one)",
+    )
+    k.add_argument("--wheel", type=Path, help="the project's wheel (default: built from source)")
+
     rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
     rp.add_argument("book", type=Path)
     rp.add_argument("-o", "--output", type=Path, required=True)
@@ -114,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
             from .restore import restore
 
             print(restore(args.book, args.version, list_only=args.list))
+        elif args.command == "kit":
+            from .kit import SUPPORTED_PYTHONS, make_kit
+
+            pythons = tuple(args.python) if args.python else SUPPORTED_PYTHONS
+            report = make_kit(args.output, pythons, args.wheel)
+            print(report)
+            return 0 if all(c.ok for c in report.checks) else 1
         elif args.command == "report":
             from .report import write_report
 
