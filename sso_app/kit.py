@@ -265,7 +265,8 @@ def check_kit(folder: Path, python: str) -> KitCheck:
     extra = windows_only_requirements(wheels, python)
     with work_folder(Path(folder) / "check") as tmp:
         report = tmp / "report.json"
-        cmd = ["install", "--dry-run", "--ignore-installed", "--no-index", "--quiet",
+        # --isolated: no pip.conf or PIP_* variables (a PIP_FIND_LINKS would add a folder).
+        cmd = ["--isolated", "install", "--dry-run", "--ignore-installed", "--no-index", "--quiet",
                "--find-links", str(wheels), *_platform_args(python),
                "--target", str(tmp / "target"), "--report", str(report),
                PROJECT, *extra]  # fmt: skip
@@ -278,6 +279,9 @@ def check_kit(folder: Path, python: str) -> KitCheck:
     for item in data.get("install", []):
         meta = item.get("metadata", {})
         result.installs.append(f"{meta.get('name')}=={meta.get('version')}")
+        url = item.get("download_info", {}).get("url", "")
+        if not url.startswith(wheels.resolve().as_uri()):
+            result.problems.append(f"{meta.get('name')} comes from outside the kit: {url}")
     names = {canonicalize_name(i.split("==")[0]) for i in result.installs}
     for wanted in [PROJECT, *(Requirement(e).name for e in extra)]:
         if canonicalize_name(wanted) not in names:
@@ -389,7 +393,8 @@ def kit_book(folder: Path) -> Path:
             f"{source} is missing: run sso-kpi build-workbook first",
         )
     book = folder / layout.BOOK_NAME
-    with WriteTransaction(book, inputs=[source]) as t:
+    # A kit is a build output: a book already in the folder is replaced, not kept as a version.
+    with WriteTransaction(book, backup=False, inputs=[source]) as t:
         shipped = open_sso_book(source, whole_form=True)
         wb, _ = refreshed_workbook(shipped)
         conf = template.read_xlwings_conf(wb)

@@ -59,9 +59,11 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_installed_wheel_runs_demo_and_build_workbook_from_another_folder(wheel, tmp_path):
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path)
     python = venv / "bin" / "python"
-    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], tmp_path)
+    # This pip installs into the new environment (--python); no bytecode: a third faster.
+    install = ["install", "--quiet", "--no-compile", str(wheel)]
+    _run([sys.executable, "-m", "pip", "--python", str(python), *install], tmp_path)
     elsewhere = tmp_path / "somewhere else"
     elsewhere.mkdir()
     where = _run([str(python), "-c", "import sso_app, udfs; print(sso_app.__file__)"], elsewhere)
