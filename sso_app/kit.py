@@ -312,11 +312,12 @@ for %%V in ({newest_first}) do call :try_py %%V
 if not defined PY call :try_python
 if not defined PY goto :no_python
 echo Using %PY%
-if exist "%VENV%\Scripts\python.exe" (
-  echo Removing the old environment %VENV%
-  rmdir /s /q "%VENV%"
-)
+rem No parenthesised blocks around paths: a "(" or ")" in a user's folder name would end them.
+if not exist "%VENV%\Scripts\python.exe" goto :make_venv
+echo Removing the old environment %VENV%
+rmdir /s /q "%VENV%"
 if exist "%VENV%\Scripts\python.exe" goto :in_use
+:make_venv
 %PY% -m venv "%VENV%"
 if errorlevel 1 goto :failed
 "%VENV%\Scripts\python.exe" -m pip install --no-index --find-links "%KIT%{WHEELS}" {PROJECT}

@@ -11,6 +11,8 @@ caught. install.cmd itself can only run on Windows: README's manual checklist.
 from __future__ import annotations
 
 import shutil
+import tomllib
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -20,6 +22,7 @@ from sso_app import kit
 from sso_app.book import layout, template
 from sso_app.book.opening import open_sso_book
 
+ROOT = Path(__file__).resolve().parents[1]
 PYTHONS = (kit.SUPPORTED_PYTHONS[0], kit.SUPPORTED_PYTHONS[-1])
 
 
@@ -82,8 +85,18 @@ def test_the_book_names_the_interpreter_install_cmd_makes(made):
         assert other not in text
 
 
+def test_supported_pythons_are_the_ones_pyproject_declares():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [c.rsplit(" :: ", 1)[1] for c in meta["classifiers"] if c.count("::") == 2
+                and c.startswith("Programming Language :: Python :: 3.")]  # fmt: skip
+    assert tuple(declared) == kit.SUPPORTED_PYTHONS
+    assert meta["requires-python"] == f">={kit.SUPPORTED_PYTHONS[0]}"
+
+
 def test_install_cmd_lists_every_supported_python_by_default():
     text = kit.install_cmd(kit.SUPPORTED_PYTHONS)
+    # no parenthesised blocks: a "(" or ")" in a user's folder name would break them
+    assert not any(line.rstrip().endswith("(") for line in text.splitlines())
     loop = next(line for line in text.splitlines() if line.startswith("for %%V in"))
     assert loop.split("(")[1].split(")")[0].split() == sorted(
         kit.SUPPORTED_PYTHONS, key=lambda v: tuple(map(int, v.split("."))), reverse=True
