@@ -109,3 +109,11 @@ def test_unsupported_python_is_refused(tmp_path):
     with pytest.raises(SsoError, match="supported Python"):
         kit.make_kit(tmp_path / "k", ("3.9",))
     assert not (tmp_path / "k").exists()
+
+
+def test_the_command_refuses_in_two_languages(tmp_path, capsys):
+    from sso_app.cli import main
+
+    assert main(["kit", "-o", str(tmp_path / "k"), "--python", "3.10"]) == 2
+    err = capsys.readouterr().err
+    assert "รุ่น Python ที่รองรับ" in err and "supported Python versions" in err

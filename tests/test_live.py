@@ -149,6 +149,7 @@ def test_first_click_imports_the_functions_then_rebuilds(book, monkeypatch):
     from .windows_xlwings import real_xlwings_udfs
 
     real_xlwings_udfs(monkeypatch)  # xlwings' own import_udfs, against the stand-in Excel
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)  # as on Windows
     _, fake = book
     message = _click(fake, monkeypatch)
     components = {c.Name: c for c in fake.api.VBProject.VBComponents}
@@ -172,6 +173,7 @@ def test_a_book_with_the_functions_is_left_alone(book, monkeypatch):
 
 def test_refused_access_says_what_to_tick_and_still_rebuilds(book, monkeypatch):
     _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)
     fake.api.trusted = False  # Excel without "Trust access to the VBA project object model"
     sheet = fake.wb[layout.SHEET_ENTRY]
     first = range_boundaries(sheet.tables[layout.TABLE_KPI].ref)[1] + 1
@@ -183,10 +185,18 @@ def test_refused_access_says_what_to_tick_and_still_rebuilds(book, monkeypatch):
     assert "summary rebuilt" in message.split("\n\n")[-1]
 
 
-def test_refused_access_with_working_functions_says_nothing(book):
+def test_refused_access_with_working_functions_says_nothing(book, monkeypatch):
     _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)
     fake.api.trusted = False  # the functions came with the book: nothing to ask for
     assert live.ensure_functions(fake) is None
+
+
+def test_nothing_to_import_on_a_mac(book, monkeypatch):
+    _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", False)
+    assert live.ensure_functions(fake) is None
+    assert "SSO_" not in _click(fake, monkeypatch).split("\n\n")[0]
 
 
 def test_a_failed_import_is_reported_with_the_hint(book):
