@@ -2,8 +2,10 @@
 VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Microsoft's Open XML SDK validator, which the tests run on every book (package.json).
+NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-quick workbook system
+.PHONY: demo test lint bench bench-quick workbook system node_modules kit
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,6 +16,14 @@ $(STAMP): pyproject.toml
 system:
 	./scripts/system-deps.sh
 
+$(NODE_STAMP): package.json package-lock.json | system
+	# not `npm ci`: the lock holds only the linux-x64 build of the validator (the registry here
+	# serves no other), and npm ci refuses a lock without every optional platform package.
+	npm install --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-* && touch $(NODE_STAMP)
+
+node_modules: $(NODE_STAMP)
+
 demo: $(STAMP) system
 	$(BIN)/sso-kpi demo
 
@@ -21,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) system lint
+test: $(STAMP) system $(NODE_STAMP) lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -32,3 +42,7 @@ bench-quick: $(STAMP)
 
 workbook: $(STAMP)
 	$(BIN)/sso-kpi build-workbook
+
+# The offline install kit for Windows offices (README "Set-up on Windows"): out/SSO_KPI_kit
+kit: $(STAMP)
+	$(BIN)/sso-kpi kit -o out/SSO_KPI_kit

@@ -9,8 +9,12 @@ A cell that cannot be read gets a short message in Thai and English instead of a
 call that cannot work at all (columns of different lengths) returns one message. Neither is
 ever a Python traceback.
 
-Import them in Excel with the xlwings add-in's "Import Functions" (or the ``ImportPythonUDFs``
-macro); the workbook's ``_xlwings.conf`` sheet names this module under "UDF Modules".
+The ribbon button imports them into the book the first time (:mod:`sso_app.live`, through
+``xlwings.udfs.import_udfs``); so does the ``ImportPythonUDFs`` macro. The book's hidden
+``myaddin.conf`` sheet names this module under "UDF Modules". Each function's docstring is its
+description in Excel's function wizard and each ``doc=`` its argument's (xlwings passes them
+to ``Application.MacroOptions``; Excel keeps 255 characters of each), in the category
+:data:`CATEGORY`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from sso_kpi.scoring import weighted_average as engine_weighted_average
 from sso_kpi.values import key_text, normalise_text, parse_numbers
 
 Grid = list[list[object]]
+# Excel's function wizard lists the functions under this category (xlwings' default: "xlwings").
+CATEGORY = "SSO KPI"
 SHAPE_ERROR = "ขนาดช่วงไม่เท่ากัน / ranges differ in size"
 
 
@@ -117,13 +123,34 @@ def _cancelled(plan_status: object, project_ids: object, quarter: object, n: int
     return cancelled_at(frame, int(float(quarter)))  # type: ignore[arg-type]
 
 
-@xw.func
-@xw.arg("plan", ndim=2)
-@xw.arg("result", ndim=2)
-@xw.arg("direction", ndim=2)
-@xw.arg("cap", ndim=2)
-@xw.arg("plan_status", ndim=2)
-@xw.arg("project_ids", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("plan", ndim=2, doc="แผนสะสม ทั้งคอลัมน์ / cumulative plan, the whole column")
+@xw.arg("result", ndim=2, doc="ผลสะสม แถวเดียวกับแผน / cumulative result, same rows as the plan")
+@xw.arg(
+    "direction",
+    ndim=2,
+    doc="ทิศทาง higher (ยิ่งมากยิ่งดี) หรือ lower (ยิ่งน้อยยิ่งดี); ว่าง = higher / higher or lower is better; blank = higher",
+)
+@xw.arg(
+    "cap",
+    ndim=2,
+    doc="เพดาน (ร้อยละ) ของแต่ละแถว; ว่าง = ไม่มีเพดาน / each row's cap in per cent; blank = none",
+)
+@xw.arg(
+    "default_cap",
+    doc="เพดานของสมุดงาน สำหรับแถวที่ไม่มีเพดาน / the workbook's cap, for rows without their own",
+)
+@xw.arg(
+    "plan_status",
+    ndim=2,
+    doc="สถานะแผน (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน); ว่าง = ดำเนินการ / plan status (cancelled in quarter N, project cancelled); blank = active",
+)
+@xw.arg(
+    "project_ids",
+    ndim=2,
+    doc="รหัสงาน/โครงการ แถวเดียวกัน (สำหรับยกเลิกแผนงาน) / project ids, same rows (for a cancelled project)",
+)
+@xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
 @cell_safe
 def SSO_ACHIEVEMENT(
     plan,
@@ -135,12 +162,10 @@ def SSO_ACHIEVEMENT(
     project_ids=None,
     quarter=None,
 ):
-    """ผลสำเร็จ (ร้อยละของแผน): cumulative result ÷ plan × 100 per row; blank when not due,
-    and blank when cancelled at ``quarter`` (``plan_status``: ยกเลิกในไตรมาส N, ยกเลิกแผนงาน),
-    so the project's average leaves it out as the engine does.
-
-    ``cap`` is each row's own cap (เพดาน); ``default_cap`` the workbook's, for rows without one.
-    """
+    """ผลสำเร็จ (ร้อยละของแผน) ทีละแถว: ผลสะสม ÷ แผนสะสม × 100; ว่างเมื่อยังไม่ถึงกำหนด, 0 เมื่อถึงกำหนดแต่ไม่รายงาน / Achievement per row: cumulative result ÷ plan × 100; blank when not due or cancelled at the quarter, 0 when due and not reported."""
+    # ผลสำเร็จ (ร้อยละของแผน): cumulative result ÷ plan × 100 per row; blank when not due.
+    #
+    # ``cap`` is each row's own cap (เพดาน); ``default_cap`` the workbook's, for rows without one.
     p, p_notes = _numbers(plan)
     n = len(p)
     r, r_notes = _numbers(result, n)
@@ -153,16 +178,29 @@ def SSO_ACHIEVEMENT(
     return _out(pct, _merge(p_notes, r_notes))
 
 
-@xw.func
-@xw.arg("plan", ndim=2)
-@xw.arg("result", ndim=2)
-@xw.arg("direction", ndim=2)
-@xw.arg("plan_status", ndim=2)
-@xw.arg("project_ids", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("plan", ndim=2, doc="แผนสะสม ทั้งคอลัมน์ / cumulative plan, the whole column")
+@xw.arg("result", ndim=2, doc="ผลสะสม แถวเดียวกับแผน / cumulative result, same rows as the plan")
+@xw.arg(
+    "direction",
+    ndim=2,
+    doc="ทิศทาง higher หรือ lower; ว่าง = higher / higher or lower is better; blank = higher",
+)
+@xw.arg(
+    "plan_status",
+    ndim=2,
+    doc="สถานะแผน (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน); ว่าง = ดำเนินการ / plan status (cancelled in quarter N, project cancelled); blank = active",
+)
+@xw.arg(
+    "project_ids",
+    ndim=2,
+    doc="รหัสงาน/โครงการ แถวเดียวกัน (สำหรับยกเลิกแผนงาน) / project ids, same rows (for a cancelled project)",
+)
+@xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
 @cell_safe
 def SSO_STATUS(plan, result, direction=None, plan_status=None, project_ids=None, quarter=None):
-    """สถานะ: ok / not_reported (ยังไม่รายงาน) / not_due (ยังไม่ถึงกำหนด) / invalid, and
-    cancelled (ยกเลิก) at ``quarter`` by ``plan_status``."""
+    """สถานะของแต่ละแถว: ok, not_reported (ถึงกำหนดแต่ยังไม่รายงาน), not_due (ยังไม่ถึงกำหนด), invalid, cancelled (ยกเลิก) / Status per row: ok, not_reported, not_due, invalid or cancelled."""
+    # สถานะ: ok / not_reported (ยังไม่รายงาน) / not_due (ยังไม่ถึงกำหนด) / invalid.
     p, p_notes = _numbers(plan)
     r, r_notes = _numbers(result, len(p))
     _, status = achievement(p, r, _words(direction, len(p), DIRECTION_WORDS, "higher"))
@@ -170,31 +208,44 @@ def SSO_STATUS(plan, result, direction=None, plan_status=None, project_ids=None,
     return _out(status, _merge(p_notes, r_notes))
 
 
-@xw.func
-@xw.arg("pct", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "pct",
+    ndim=2,
+    doc="ผลสำเร็จหรือค่าเฉลี่ย (ร้อยละ) ทั้งคอลัมน์ / achievement or average per cent, the whole column",
+)
+@xw.arg("green_at", doc="เขียวตั้งแต่ร้อยละนี้ (ปกติ 100) / green from this per cent (default 100)")
+@xw.arg("yellow_at", doc="เหลืองตั้งแต่ร้อยละนี้ (ปกติ 50) / yellow from this per cent (default 50)")
 @cell_safe
 def SSO_BAND(pct, green_at=100, yellow_at=50):
-    """แถบสี: green / yellow / red / grey from per cents (rounded half up first)."""
+    """แถบสีจากร้อยละ (ปัดครึ่งขึ้นก่อน): green (เขียว), yellow (เหลือง), red (แดง), grey (เทา = ไม่ถึงกำหนด) / Colour band of per cents, rounded half up: green, yellow, red, grey."""
+    # แถบสี: green / yellow / red / grey from per cents (rounded half up first).
     values, notes = _numbers(pct)
     rule = BandRule(green_at=float(green_at), yellow_at=float(yellow_at))
     return _out(band(values, rule), notes)
 
 
-@xw.func
-@xw.arg("band_codes", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "band_codes",
+    ndim=2,
+    doc="รหัสแถบสี green/yellow/red/grey (ผลของ SSO_BAND) / band codes, as SSO_BAND returns them",
+)
 @cell_safe
 def SSO_BAND_TH(band_codes):
-    """ชื่อสีภาษาไทย (เขียว/เหลือง/แดง/เทา) of band codes."""
+    """ชื่อสีภาษาไทยของรหัสแถบสี: เขียว, เหลือง, แดง, เทา / Thai name of band codes (green, yellow, red, grey)."""
+    # ชื่อสีภาษาไทย (เขียว/เหลือง/แดง/เทา) of band codes.
     codes = normalise_text(_column(band_codes)).str.lower()
     return _out([BAND_TH.get(c, "") for c in codes])
 
 
-@xw.func
-@xw.arg("values", ndim=2)
-@xw.arg("weights", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("values", ndim=2, doc="ค่าที่จะเฉลี่ย ทั้งคอลัมน์ / the values to average, the whole column")
+@xw.arg("weights", ndim=2, doc="น้ำหนัก แถวเดียวกับค่า / weights, same rows as the values")
 @cell_safe
 def SSO_WAVG(values, weights):
-    """ค่าเฉลี่ยถ่วงน้ำหนัก over the rows where a value is present; blank when none is."""
+    """ค่าเฉลี่ยถ่วงน้ำหนักของแถวที่มีค่า; ว่างเมื่อไม่มีค่าเลย / Weighted average over the rows that have a value; blank when none has."""
+    # ค่าเฉลี่ยถ่วงน้ำหนัก over the rows where a value is present; blank when none is.
     v, v_notes = _numbers(values)
     w, w_notes = _numbers(weights, len(v))
     bad = next((note for note in _merge(v_notes, w_notes) if note), None)
@@ -204,13 +255,18 @@ def SSO_WAVG(values, weights):
     return None if np.isnan(avg) else avg
 
 
-@xw.func
-@xw.arg("project_ids", ndim=2)
-@xw.arg("achievements", ndim=2)
-@xw.arg("weights", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("project_ids", ndim=2, doc="รหัสโครงการ ทั้งคอลัมน์ / project ids, the whole column")
+@xw.arg(
+    "achievements",
+    ndim=2,
+    doc="ผลสำเร็จ (ร้อยละ) ของแต่ละตัวชี้วัด / each indicator's achievement per cent",
+)
+@xw.arg("weights", ndim=2, doc="น้ำหนักของแต่ละตัวชี้วัด / each indicator's weight")
 @cell_safe
 def SSO_PROJECT_AVG(project_ids, achievements, weights):
-    """ค่าเฉลี่ยของงาน/โครงการ: each row gets its project's weighted average (due rows only)."""
+    """ค่าเฉลี่ยของงาน/โครงการ: แต่ละแถวได้ค่าเฉลี่ยถ่วงน้ำหนักของโครงการตน (เฉพาะตัวชี้วัดที่ถึงกำหนด) / Each row gets its project's weighted average of due indicators."""
+    # ค่าเฉลี่ยของงาน/โครงการ: each row gets its project's weighted average (due rows only).
     ids = key_text(_column(project_ids)).to_numpy(object)  # 1 and "1": one project, as the engine
     n = len(ids)
     v, v_notes = _numbers(achievements, n)
@@ -220,15 +276,20 @@ def SSO_PROJECT_AVG(project_ids, achievements, weights):
     return _out(per_row, _merge(v_notes, w_notes))
 
 
-@xw.func
-@xw.arg("result", ndim=2)
-@xw.arg("level_50", ndim=2)
-@xw.arg("level_75", ndim=2)
-@xw.arg("level_100", ndim=2)
-@xw.arg("direction", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("result", ndim=2, doc="ผลการดำเนินงาน ทั้งคอลัมน์ / results, the whole column")
+@xw.arg("level_50", ndim=2, doc="ค่าเป้าหมายขั้นต้น (50 คะแนน) / the level scoring 50")
+@xw.arg("level_75", ndim=2, doc="ค่าเป้าหมายมาตรฐาน (75 คะแนน) / the level scoring 75")
+@xw.arg("level_100", ndim=2, doc="ค่าเป้าหมายขั้นสูง (100 คะแนน) / the level scoring 100")
+@xw.arg(
+    "direction",
+    ndim=2,
+    doc="ทิศทาง higher หรือ lower; ว่าง = higher / higher or lower is better; blank = higher",
+)
 @cell_safe
 def SSO_SCORE(result, level_50, level_75, level_100, direction=None):
-    """คะแนน ก.พ.ร.: 50/75/100 at ขั้นต้น/มาตรฐาน/ขั้นสูง, linear between; 0 below ขั้นต้น."""
+    """คะแนน ก.พ.ร. 0-100: 50/75/100 ที่ขั้นต้น/มาตรฐาน/ขั้นสูง เส้นตรงระหว่างขั้น, 0 เมื่อต่ำกว่าขั้นต้น / OPDC score 0-100: 50, 75, 100 at the three levels, linear between, 0 below the first."""
+    # คะแนน ก.พ.ร.: 50/75/100 at ขั้นต้น/มาตรฐาน/ขั้นสูง, linear between; 0 below ขั้นต้น.
     r, r_notes = _numbers(result)
     n = len(r)
     cols = [_numbers(level, n) for level in (level_50, level_75, level_100)]
@@ -239,23 +300,34 @@ def SSO_SCORE(result, level_50, level_75, level_100, direction=None):
     return _out(score, _merge(r_notes, *(c[1] for c in cols)))
 
 
-@xw.func
-@xw.arg("total", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("total", ndim=2, doc="คะแนนรวม ก.พ.ร. (0-100) / the OPDC total score (0-100)")
 @cell_safe
 def SSO_QUALITY(total):
-    """ระดับคุณภาพ of OPDC totals: ระดับคุณภาพ ≥ 90, มาตรฐานขั้นสูง ≥ 75, ขั้นต้น ≥ 60."""
+    """ระดับผลการประเมิน ก.พ.ร. จากคะแนนรวม: ระดับคุณภาพ ≥ 90, มาตรฐานขั้นสูง ≥ 75, มาตรฐานขั้นต้น ≥ 60, ต่ำกว่านั้นต้องปรับปรุง / OPDC quality level of a total score."""
+    # ระดับคุณภาพ of OPDC totals: ระดับคุณภาพ ≥ 90, มาตรฐานขั้นสูง ≥ 75, ขั้นต้น ≥ 60.
     values, notes = _numbers(total)
     th, _ = quality_level(values)
     grid = _out(th, notes)
     return grid[0][0] if len(grid) == 1 else grid
 
 
-@xw.func
-@xw.arg("months", ndim=2)
-@xw.arg("aggregation", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "months",
+    ndim=2,
+    doc="12 คอลัมน์รายเดือน (เดือนแรกของปี ... เดือนที่ 12) / the 12 month columns, the year's first month first",
+)
+@xw.arg(
+    "aggregation",
+    ndim=2,
+    doc="การรวมค่า sum, last, average หรือ max; ว่าง = sum / how months combine; blank = sum",
+)
+@xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
 @cell_safe
 def SSO_ROLLUP(months, aggregation, quarter):
-    """ค่าสะสมถึงสิ้นไตรมาส from 12 monthly columns: sum / last / average / max per row."""
+    """ค่าสะสมถึงสิ้นไตรมาสจาก 12 คอลัมน์รายเดือน ตามการรวมค่า sum/last/average/max ของแต่ละแถว / The 12 months rolled up to the quarter's end, per row's aggregation."""
+    # ค่าสะสมถึงสิ้นไตรมาส from 12 monthly columns: sum / last / average / max per row.
     grid = _grid(months)
     if not grid or len(grid[0]) != 12:
         raise CallError("ต้องเลือก 12 คอลัมน์รายเดือน / select the 12 month columns")
@@ -275,17 +347,22 @@ def SSO_ROLLUP(months, aggregation, quarter):
     return _out(rollup_months(values, agg, through), notes)
 
 
-@xw.func
-@xw.arg("quarterly", ndim=2)
-@xw.arg("months", ndim=2)
-@xw.arg("aggregation", ndim=2)
+@xw.func(category=CATEGORY)
+@xw.arg("quarterly", ndim=2, doc="4 คอลัมน์รายไตรมาส (สะสม) / the 4 quarter columns (cumulative)")
+@xw.arg("months", ndim=2, doc="12 คอลัมน์รายเดือน แถวเดียวกัน / the 12 month columns, same rows")
+@xw.arg(
+    "aggregation",
+    ndim=2,
+    doc="การรวมค่า sum, last, average หรือ max; ว่าง = sum / how months combine; blank = sum",
+)
+@xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
 @cell_safe
 def SSO_PERIOD(quarterly, months, aggregation, quarter):
-    """ค่าสะสมถึงไตรมาส: the typed quarterly figure, or the months rolled up where it is blank.
-
-    ``quarterly`` is the 4 quarter columns, ``months`` the 12 month columns: the same rule the
-    headless rebuild uses, so Excel and ``sso-kpi`` agree on which plan is due.
-    """
+    """ค่าสะสมถึงไตรมาส: ค่าไตรมาสที่พิมพ์ไว้ หรือรวมจากรายเดือนเมื่อว่าง (กติกาเดียวกับ sso-kpi) / Cumulative figure to the quarter: the typed quarter, else the months rolled up."""
+    # ค่าสะสมถึงไตรมาส: the typed quarterly figure, or the months rolled up where it is blank.
+    #
+    # ``quarterly`` is the 4 quarter columns, ``months`` the 12 month columns: the same rule the
+    # headless rebuild uses, so Excel and ``sso-kpi`` agree on which plan is due.
     q_grid, m_grid = _grid(quarterly), _grid(months)
     if not q_grid or len(q_grid[0]) != 4 or len(m_grid) != len(q_grid) or len(m_grid[0]) != 12:
         raise CallError(

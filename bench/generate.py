@@ -1,6 +1,6 @@
 """Realistic, deterministic action-plan data for benchmarks and tests.
 
-Modelled on the FY2564 Q3 action plan (``tests/data/golden/sso_2564_q3_strategy1.csv``): the
+Modelled on the FY2564 Q3 action plan (``sso_app/data/golden/sso_2564_q3_strategy1.csv``): the
 names, responsible units and units of count are drawn from it; the shape follows it too:
 
 - strategies → sub-strategies (1.1 … 1.10) → projects of 1–6 indicators, in the golden
@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from sso_app.book.layout import BUDGET_CATEGORIES
+from sso_app.files.packaged import DEMO_KPIS
 from sso_kpi import schema
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "data" / "golden" / "sso_2564_q3_strategy1.csv"
+GOLDEN = DEMO_KPIS  # the published table the package carries
 
 PLAN_Q = list(schema.PLAN_Q)
 RESULT_Q = list(schema.RESULT_Q)

@@ -28,14 +28,10 @@ from sso_app.book.new_book import budget_frame as new_budget_frame
 from sso_app.book.new_book import empty_imported, populate_book
 from sso_app.book.saving import save_macro_book, verify_macro_book
 from sso_app.book.settings import Settings
+from sso_app.files.packaged import DEMO_KPIS, DEMO_OPDC  # package data, see pyproject
 from sso_app.files.writing import atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 from sso_kpi.importing import Imported, Source, read_table
-
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "data" / "golden"
-DEMO_KPIS = GOLDEN / "sso_2564_q3_strategy1.csv"
-DEMO_OPDC = GOLDEN / "opdc_2566.csv"
 
 # Reproducible builds: the same source gives the same bytes.
 BUILD_TIME = dt.datetime(2021, 10, 1, 0, 0, 0)  # FY2565 starts: a date inside the demo data

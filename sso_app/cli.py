@@ -147,6 +147,18 @@ def parser() -> argparse.ArgumentParser:
         "--version", type=_positive, default=1, metavar="N", help="number in the list (1 = newest)"
     )
 
+    k = sub.add_parser(
+        "kit", help="offline install kit for Windows (wheels, book, install.cmd) / ชุดติดตั้ง"
+    )
+    k.add_argument("-o", "--output", type=Path, required=True, metavar="FOLDER")
+    k.add_argument(
+        "--python",
+        nargs="+",
+        metavar="X.Y",
+        help="Python versions of the offices (default: every supported one)",
+    )
+    k.add_argument("--wheel", type=Path, help="the project's wheel (default: built from source)")
+
     rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
     rp.add_argument("book", type=Path)
     rp.add_argument("-o", "--output", type=Path, required=True)
@@ -235,6 +247,14 @@ def _run(args: argparse.Namespace) -> int:
         print(sent)
         # A refused submission (errors on due indicators) records nothing.
         return REFUSED if sent.errors else DONE
+    if args.command == "kit":
+        from .kit import SUPPORTED_PYTHONS, make_kit
+
+        pythons = tuple(args.python) if args.python else SUPPORTED_PYTHONS
+        report = make_kit(args.output, pythons, args.wheel)
+        print(report)
+        # A kit whose wheels do not resolve on Windows is not refused: it is listed, code 1.
+        return DONE if all(c.ok for c in report.checks) else LEFT_OUT
     if args.command == "restore":
         from .restore import restore
 

@@ -18,11 +18,10 @@ from sso_app.book import layout
 from sso_app.book.libreoffice import convert
 from sso_app.book.opening import open_sso_book, verify_written_book
 from sso_app.book.refresh import RebuildReport, book_writer, refreshed_workbook
+from sso_app.files.packaged import SHIM_NAME, shipped_book_dir
 from sso_app.files.writing import WriteTransaction, atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 
-WORKBOOK_DIR = Path(__file__).resolve().parents[1] / "workbook"
-SHIM_NAME = "SSO_Plan.py"
 PDF_NAME = "SSO_Plan_summary.pdf"
 
 
@@ -92,7 +91,8 @@ def run_demo(outdir: Path) -> DemoReport:
     """The shipped book rebuilt into ``outdir`` (a planner's book already there is kept as a
     dated version in ``SSO_Plan.backups/``), its companion module, and its summary as PDF."""
     outdir = Path(outdir)
-    source = WORKBOOK_DIR / layout.BOOK_NAME
+    folder = shipped_book_dir()  # the wheel's copy, or workbook/ of a checkout
+    source = folder / layout.BOOK_NAME
     if not source.is_file():
         raise SsoError(
             f"ไม่พบ {source}: สั่ง sso-kpi build-workbook ก่อน",
@@ -107,7 +107,7 @@ def run_demo(outdir: Path) -> DemoReport:
         report.backup = t.commit(book_writer(wb, source), verify_written_book(rows))
     report.book = book
     shim = outdir / SHIM_NAME
-    atomic_write(shim, lambda tmp: shutil.copyfile(WORKBOOK_DIR / SHIM_NAME, tmp), backup=False)
+    atomic_write(shim, lambda tmp: shutil.copyfile(folder / SHIM_NAME, tmp), backup=False)
     try:
         pdf = summary_pdf(book, outdir / PDF_NAME)
     except SsoError as err:

@@ -8,13 +8,21 @@ and the command print the same numbers. Only the summary sheet is rewritten; on 
 computed block's array formulas are re-entered to cover rows added in Excel since the last
 import (a legacy array formula cannot grow by itself). Typed cells are never written.
 
+Before rebuilding, the button makes sure the book has the SSO_ functions: a book whose VBA
+project has no ``xlwings_udfs`` module yet (a new book, or one from another PC) gets them
+imported from Python with xlwings' own ``xlwings.udfs.import_udfs`` (what the
+``ImportPythonUDFs`` macro calls), then is recalculated in full, and the message says so. That
+needs Excel's "Trust access to the VBA project object model"; when Excel refuses, the rebuild
+still runs and the message says what to tick.
+
 Needs Excel (Windows or macOS) to run; the tests drive it with a stand-in for xlwings' Book.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
@@ -24,6 +32,7 @@ from sso_app.book.entry_sheet import computed_letters, kpi_formulas
 from sso_app.book.opening import REQUIRED_TABLES, book_data
 from sso_app.book.readers import TableCells
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
+from sso_app.book.template import XLWINGS_CONF_SHEET
 from sso_app.files.textsafe import text_safe_for_sheet
 from sso_kpi.errors import SsoError
 from sso_kpi.scoring import GREEN, RED, YELLOW
@@ -31,16 +40,110 @@ from sso_kpi.scoring import GREEN, RED, YELLOW
 CHART_SIZE = (460, 260)  # points: about the size of the headless chart
 
 
+CLASSIC_UDFS = sys.platform == "win32"  # xlwings' VBA-wrapped functions are Windows-only
+UDF_COMPONENT = "xlwings_udfs"  # the VBA module xlwings' import writes the wrappers into
+DEFAULT_UDF_MODULES = "udfs"
+
+TRUST_HINT = (
+    "ให้ติ๊ก File › Options › Trust Center › Trust Center Settings › Macro Settings › "
+    '"Trust access to the VBA project object model" แล้วกดปุ่มนี้อีกครั้ง / tick File › Options › '
+    'Trust Center › Trust Center Settings › Macro Settings › "Trust access to the VBA project '
+    'object model", then click this button again'
+)
+
+
 def main() -> None:
     """Entry point of the ribbon button (through ``SSO_Plan.main``)."""
     import xlwings as xw
 
     book = xw.Book.caller()
+    lines = []
     try:
-        message = str(rebuild_open_book(book))
+        note = ensure_functions(book)
+        if note:
+            lines.append(note)
+        lines.append(str(rebuild_open_book(book)))
     except SsoError as err:
-        message = str(err)
-    book.app.alert(message, title="SSO KPI")
+        lines.append(str(err))
+    book.app.alert("\n\n".join(lines), title="SSO KPI")
+
+
+def _xlwings_import_udfs(modules: str, xl_workbook: object) -> None:
+    from xlwings.udfs import import_udfs  # Windows only (pywin32)
+
+    import_udfs(modules, xl_workbook)
+
+
+def udf_modules(book: object) -> str:
+    """The "UDF Modules" of the book's config sheet, as xlwings' VBA reads it."""
+    try:
+        sheet = book.sheets[XLWINGS_CONF_SHEET]
+    except Exception:  # no config sheet (KeyError from xlwings, COM error from Excel)
+        return DEFAULT_UDF_MODULES
+    rows = sheet.range("A1:B50").options(ndim=2).value
+    for key, value in rows:
+        if key in (None, ""):
+            break
+        if str(key).strip().upper() == "UDF MODULES" and value:
+            return str(value)
+    return DEFAULT_UDF_MODULES
+
+
+def functions_imported(book: object) -> bool | None:
+    """Does the book's VBA project hold the function wrappers? None: Excel will not say."""
+    try:
+        names = [component.Name for component in book.api.VBProject.VBComponents]
+    except Exception:  # COM error: "Programmatic access to Visual Basic Project is not trusted"
+        return None
+    return UDF_COMPONENT in names
+
+
+def shows_name_errors(book: object) -> bool:
+    """Does the computed block show #NAME? (Excel does not know the SSO_ functions)?"""
+    sheet = book.sheets[layout.SHEET_ENTRY]
+    table = sheet.tables[layout.TABLE_KPI]
+    row = table.header_row_range.row + 1
+    letter = computed_letters()[layout.KPI_COMPUTED_COLUMNS[0]]
+    value = sheet.range(f"{letter}{row}").options(err_to_str=True).value
+    return isinstance(value, str) and value.strip().upper() == "#NAME?"
+
+
+def ensure_functions(
+    book: object, import_udfs: Callable[[str, object], None] | None = None
+) -> str | None:
+    """Import the SSO_ functions into ``book`` when it has none yet; what to tell the planner.
+
+    None when nothing had to be done. ``import_udfs(modules, xl_workbook)`` defaults to
+    xlwings' own (the tests pass theirs).
+    """
+    if import_udfs is None and not CLASSIC_UDFS:
+        return None  # Excel for Mac runs the button but has no classic UDFs to import
+    imported = functions_imported(book)
+    if imported or (imported is None and not shows_name_errors(book)):
+        return None
+    modules = udf_modules(book)
+    if imported is None:  # Excel refuses to show the VBA project: it will refuse the import
+        return (
+            "สมุดงานนี้ยังไม่มีฟังก์ชัน SSO_ (ช่องแสดง #NAME?) และ Excel ไม่อนุญาตให้นำเข้า: "
+            + TRUST_HINT
+            + " / this book has no SSO_ functions yet (cells show #NAME?) and Excel refuses "
+            "access to its VBA project."
+        )
+    try:
+        (import_udfs or _xlwings_import_udfs)(modules, book.api)
+    except Exception as err:  # a COM error from Excel: refused or failed, say which
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return (
+            f"นำเข้าฟังก์ชัน SSO_ ไม่สำเร็จ ({detail}): "
+            + TRUST_HINT
+            + f" / could not import the SSO_ functions ({detail})."
+        )
+    book.app.api.CalculateFull()  # cells that showed #NAME? compute now (Ctrl+Alt+F9)
+    return (
+        f"นำเข้าฟังก์ชัน SSO_ ({modules}) ลงในสมุดงานแล้ว และคำนวณใหม่ทั้งเล่ม: บันทึกสมุดงานไว้ "
+        f"/ imported the SSO_ functions ({modules}) into this book and recalculated it: "
+        "save the book to keep them."
+    )
 
 
 @dataclass(frozen=True)

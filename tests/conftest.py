@@ -1,4 +1,7 @@
-"""Shared fixtures: the published figures (vendored from shared/golden) as typed frames."""
+"""Shared fixtures: the published figures (vendored from shared/golden) as typed frames.
+
+They are the package's own copy (``sso_app/data/golden``, the demo data too): one copy.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sso_app.files.packaged import GOLDEN
 from sso_kpi.importing import Imported, Source, read_table
 
 DATA = Path(__file__).parent / "data"
-GOLDEN = DATA / "golden"
 SEEDS = DATA / "seeds"
 ACTION_PLAN = GOLDEN / "sso_2564_q3_strategy1.csv"
 OPDC = GOLDEN / "opdc_2566.csv"

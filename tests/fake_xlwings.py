@@ -7,6 +7,8 @@ real Excel would do with them (recalculate, draw the chart) recorded, not simula
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table
@@ -22,7 +24,7 @@ class FakeRange:
     def _ws(self):
         return self.sheet.ws
 
-    def options(self, ndim: int = 0) -> FakeRange:
+    def options(self, ndim: int = 0, **_: object) -> FakeRange:
         return FakeRange(self.sheet, self.r1, self.c1, self.r2, self.c2, ndim)
 
     def offset(self, rows: int, cols: int) -> FakeRange:
@@ -191,18 +193,93 @@ class FakeSheets:
         return self.book._sheet(self.book.wb.create_sheet(f"Sheet{index}", index))
 
 
+class ComError(Exception):
+    """What pywin32 raises for a refused COM call (pywintypes.com_error)."""
+
+
+class FakeComponent:
+    def __init__(self, name: str, code: str = ""):
+        self.Name, self.code = name, code
+
+
+class FakeVBComponents:
+    """``Workbook.VBProject.VBComponents``: the modules of the book's VBA project."""
+
+    def __init__(self, names: list[str]):
+        self.items = [FakeComponent(n) for n in names]
+
+    def __iter__(self):
+        return iter(list(self.items))
+
+    def __call__(self, name: str) -> FakeComponent:
+        for item in self.items:
+            if item.Name == name:
+                return item
+        raise ComError(f"Subscript out of range: {name}")
+
+    def Remove(self, component: FakeComponent) -> None:
+        self.items.remove(component)
+
+    def Import(self, path: str) -> None:
+        code = Path(path).read_text(encoding="utf-8")
+        name = code.split('Attribute VB_Name = "', 1)[1].split('"', 1)[0]
+        self.items.append(FakeComponent(name, code))
+
+
+class FakeProject:
+    def __init__(self, names: list[str]):
+        self.VBComponents = FakeVBComponents(names)
+
+
+class FakeExcel:
+    """``Application`` of Excel over COM: what xlwings' import_udfs and live call."""
+
+    Version = "16.0"
+
+    def __init__(self):
+        self.macro_options: list[tuple[str, dict]] = []
+        self.full_calculations = 0
+
+    def MacroOptions(self, macro: str, **options: object) -> None:
+        self.macro_options.append((macro, options))
+
+    def CalculateFull(self) -> None:
+        self.full_calculations += 1
+
+
+class FakeComWorkbook:
+    """``book.api``: the COM workbook. ``trusted=False`` is Excel without "Trust access to the
+    VBA project object model": every VBProject access raises."""
+
+    def __init__(self, name: str, excel: FakeExcel, modules: list[str]):
+        self.Name, self.Application, self.trusted = name, excel, True
+        self._project = FakeProject(modules)
+
+    @property
+    def VBProject(self) -> FakeProject:
+        if not self.trusted:
+            raise ComError("Programmatic access to Visual Basic Project is not trusted")
+        return self._project
+
+
 class FakeApp:
     def __init__(self):
         self.screen_updating, self.alerts = True, []
+        self.api = FakeExcel()
 
     def alert(self, prompt: str, title: str = "") -> None:
         self.alerts.append((title, prompt))
 
 
+# The VBA modules of SSO_Plan.xlsm as built (tests/test_template.py reads them with oletools).
+BUILT_MODULES = ["ThisWorkbook", "Sheet2", "Dictionary", "xlwings", "RibbonMyAddin"]
+
+
 class FakeBook:
-    def __init__(self, wb, name: str):
+    def __init__(self, wb, name: str, modules: list[str] | None = None):
         self.wb, self.name, self.app, self._sheets = wb, name, FakeApp(), {}
         self.sheets = FakeSheets(self)
+        self.api = FakeComWorkbook(name, self.app.api, list(modules or BUILT_MODULES))
 
     def _sheet(self, ws) -> FakeSheet:
         return self._sheets.setdefault(id(ws), FakeSheet(self, ws))

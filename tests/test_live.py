@@ -25,7 +25,7 @@ from sso_app.book.summary import summary_frames
 from sso_app.rebuild import rebuild
 from sso_kpi.scoring import GREEN
 
-from .fake_xlwings import FakeBook
+from .fake_xlwings import FakeBook, FakeComponent
 
 SHIPPED = Path(__file__).resolve().parents[1] / "workbook" / layout.BOOK_NAME
 
@@ -130,3 +130,91 @@ def test_main_reports_the_rebuild(book, monkeypatch):
 def test_the_shim_beside_the_book_calls_live():
     text = (SHIPPED.parent / "SSO_Plan.py").read_text(encoding="utf-8")
     assert "from sso_app.live import main" in text
+
+
+# -- the first click imports the functions ---------------------------------------------------
+
+
+def _click(fake, monkeypatch) -> str:
+    import xlwings
+
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: fake))
+    live.main()
+    ((title, message),) = fake.app.alerts
+    assert title == "SSO KPI"
+    return message
+
+
+def test_first_click_imports_the_functions_then_rebuilds(book, monkeypatch):
+    from .windows_xlwings import real_xlwings_udfs
+
+    real_xlwings_udfs(monkeypatch)  # xlwings' own import_udfs, against the stand-in Excel
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)  # as on Windows
+    _, fake = book
+    message = _click(fake, monkeypatch)
+    components = {c.Name: c for c in fake.api.VBProject.VBComponents}
+    assert "Function SSO_ACHIEVEMENT(" in components[live.UDF_COMPONENT].code
+    categories = {opts["Category"] for _, opts in fake.app.api.macro_options}
+    assert categories == {"SSO KPI"}
+    assert fake.app.api.full_calculations == 1  # #NAME? cells compute at once
+    imported, rebuilt = message.split("\n\n")
+    assert "imported the SSO_ functions (udfs)" in imported and "save the book" in imported
+    assert "summary rebuilt" in rebuilt
+
+
+def test_a_book_with_the_functions_is_left_alone(book, monkeypatch):
+    _, fake = book
+    fake.api.VBProject.VBComponents.items.append(FakeComponent(live.UDF_COMPONENT))
+    calls = []
+    assert live.ensure_functions(fake, lambda *a: calls.append(a)) is None
+    assert not calls and fake.app.api.full_calculations == 0
+    assert "imported" not in _click(fake, monkeypatch)
+
+
+def test_refused_access_says_what_to_tick_and_still_rebuilds(book, monkeypatch):
+    _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)
+    fake.api.trusted = False  # Excel without "Trust access to the VBA project object model"
+    sheet = fake.wb[layout.SHEET_ENTRY]
+    first = range_boundaries(sheet.tables[layout.TABLE_KPI].ref)[1] + 1
+    letter = computed_letters()[layout.KPI_COMPUTED_COLUMNS[0]]
+    sheet[f"{letter}{first}"].value = "#NAME?"  # what Excel shows without the functions
+    message = _click(fake, monkeypatch)
+    assert "Trust access to the VBA project object model" in message
+    assert "Trust Center" in message and "ติ๊ก" in message
+    assert "summary rebuilt" in message.split("\n\n")[-1]
+
+
+def test_refused_access_with_working_functions_says_nothing(book, monkeypatch):
+    _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", True)
+    fake.api.trusted = False  # the functions came with the book: nothing to ask for
+    assert live.ensure_functions(fake) is None
+
+
+def test_nothing_to_import_on_a_mac(book, monkeypatch):
+    _, fake = book
+    monkeypatch.setattr(live, "CLASSIC_UDFS", False)
+    assert live.ensure_functions(fake) is None
+    assert "SSO_" not in _click(fake, monkeypatch).split("\n\n")[0]
+
+
+def test_a_failed_import_is_reported_with_the_hint(book):
+    _, fake = book
+
+    def refuse(modules, workbook):
+        raise RuntimeError("Automation error 440")
+
+    note = live.ensure_functions(fake, refuse)
+    assert "Automation error 440" in note and "Trust access to the VBA project" in note
+    assert fake.app.api.full_calculations == 0
+
+
+def test_the_modules_come_from_the_books_config_sheet(book):
+    _, fake = book
+    ws = fake.wb[live.XLWINGS_CONF_SHEET]
+    assert live.udf_modules(fake) == "udfs"
+    ws["B1"].value = "udfs;more_udfs"
+    seen = []
+    live.ensure_functions(fake, lambda modules, wb: seen.append((modules, wb)))
+    assert seen == [("udfs;more_udfs", fake.api)]

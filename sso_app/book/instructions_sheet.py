@@ -61,8 +61,9 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     ("p", "สีของงาน/โครงการมาจากค่าเฉลี่ยถ่วงน้ำหนักของตัวชี้วัดที่ถึงกำหนด ปัดครึ่งขึ้น "
           "/ a project's band is from the weighted average of its due indicators, rounded half up"),
     ("h2", "3. การติดตั้ง / installation (ครั้งเดียว / once)"),
-    ("p", "• ติดตั้ง Python 3.11+ แล้วติดตั้งโปรแกรม: pip install <โฟลเดอร์โครงการ sso-kpi> "
-          "(ติดตั้ง xlwings 0.37.8 และโมดูล udfs ให้ด้วย) / pip install the sso-kpi project"),
+    ("p", "• ติดตั้ง Python 3.11-3.14 แล้วดับเบิลคลิก install.cmd ในชุดติดตั้งออฟไลน์ (sso-kpi kit) "
+          "หรือสั่ง pip install <โฟลเดอร์โครงการ sso-kpi> / install Python, then run the offline "
+          "kit's install.cmd, or pip install the sso-kpi project"),
     ("p", "• ไม่ต้องติดตั้ง xlwings add-in (ไม่ต้องสั่ง xlwings addin install): สมุดงานนี้มีโค้ด VBA "
           "ของ xlwings อยู่ในตัว / the xlwings add-in is NOT needed: the VBA is in this book"),
     ("p", "• เก็บไฟล์ชื่อ SSO_Plan.xlsm ไว้โฟลเดอร์เดียวกับ SSO_Plan.py ห้ามเปลี่ยนชื่อ "
@@ -70,9 +71,9 @@ INSTRUCTIONS: tuple[tuple[str, str], ...] = (
           "SSO_Plan.py: the ribbon button runs import SSO_Plan"),
     ("p", "• เปิดใช้แมโคร (Enable Content) และใน File > Options > Trust Center > Trust Center "
           "Settings > Macro Settings เลือก Trust access to the VBA project object model"),
-    ("p", "• นำเข้าฟังก์ชัน: กด Alt+F8 เลือก ImportPythonUDFs แล้วกด Run จากนั้นกด Ctrl+Alt+F9 "
-          "ให้คำนวณใหม่ทั้งหมด / import the functions: Alt+F8 > ImportPythonUDFs > Run, then "
-          "Ctrl+Alt+F9"),
+    ("p", "• ฟังก์ชัน SSO_: กดปุ่ม สร้างสรุปรายไตรมาส ครั้งแรกจะนำเข้าให้เองและคำนวณใหม่ทั้งเล่ม "
+          "แล้วบันทึกไฟล์ / the first click on the rebuild button imports the SSO_ functions and "
+          "recalculates the book; then save it (or Alt+F8 > ImportPythonUDFs, Ctrl+Alt+F9)"),
     ("p", "• ถ้าไม่มี Excel (เช่น LibreOffice): ใช้คำสั่ง sso-kpi rebuild SSO_Plan.xlsm แทนปุ่ม "
           "/ without Excel, run sso-kpi rebuild on the closed book"),
     ("h2", "4. ปุ่ม สร้างสรุปรายไตรมาส (แท็บ SSO KPI) / the rebuild button"),

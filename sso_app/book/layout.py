@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sso_app.files import packaged
 from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, PLAN_M, RESULT_M, STATUS_COLUMNS
 
 SCHEMA_VERSION = "1"
-BOOK_NAME = "SSO_Plan.xlsm"
+BOOK_NAME = packaged.BOOK_NAME  # "SSO_Plan.xlsm"
 
 SHEET_INSTRUCTIONS = "คำแนะนำ"
 SHEET_SETTINGS = "ตั้งค่า"

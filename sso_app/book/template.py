@@ -400,6 +400,27 @@ def write_xlwings_conf(
     return ws
 
 
+def read_xlwings_conf(wb: openpyxl.Workbook) -> dict[str, object]:
+    """The ``key | value`` rows of the config sheet, read as the VBA does (A1 down to the
+    first empty key); empty when the book has no live config sheet."""
+    if XLWINGS_CONF_SHEET not in wb.sheetnames:
+        return {}
+    ws = wb[XLWINGS_CONF_SHEET]
+    conf: dict[str, object] = {}
+    for key, value in ws.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key in (None, ""):
+            break
+        conf[str(key)] = value
+    return conf
+
+
+def with_conf_key(conf: dict[str, object], key: str, value: str) -> dict[str, object]:
+    """``conf`` with ``key`` set, replacing a key that differs only in case (the VBA
+    upper-cases keys: two spellings would break every RunPython call)."""
+    kept = {k: v for k, v in conf.items() if k.upper() != key.upper()}
+    return {**kept, key: value}
+
+
 # -- reading the VBA back ---------------------------------------------------------------------
 
 
