@@ -71,10 +71,18 @@ def parser() -> argparse.ArgumentParser:
         "--version", type=int, default=1, metavar="N", help="number in the list (1 = newest)"
     )
 
-    rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
+    rp = sub.add_parser(
+        "report",
+        help="the quarterly report (PDF, PNG chart, --xlsx) of a unit or national workbook",
+    )
     rp.add_argument("book", type=Path)
     rp.add_argument("-o", "--output", type=Path, required=True)
     rp.add_argument("--quarter", "-q", type=_quarter)
+    rp.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also the report as an editable workbook <stem>_report.xlsx",
+    )
     return p
 
 
@@ -117,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "report":
             from .report import write_report
 
-            print(write_report(args.book, args.output, args.quarter))
+            print(write_report(args.book, args.output, args.quarter, xlsx=args.xlsx))
     except SsoError as err:
         print(str(err), file=sys.stderr)
         return 2
