@@ -100,7 +100,8 @@ def write_report(
     book: Path, output: Path, quarter: int | None, *, xlsx: bool = False
 ) -> ReportResult:
     """Write ``output`` (.pdf; the suffix is added if missing), ``<stem>_bands.png`` and,
-    with ``xlsx``, ``<stem>_report.xlsx`` beside it, from ``book`` (a unit's or the national one)."""
+    with ``xlsx``, ``<stem>_report.xlsx`` beside it, from ``book`` (a unit's or a national
+    book)."""
     output = Path(output)
     if output.suffix.lower() != ".pdf":
         output = output.with_name(output.name + ".pdf")

@@ -189,7 +189,8 @@ def months_span(quarter: int, data: ReportData) -> str:
     first, last = (calendar_month(p, s.year_kind) for p in (months[0], months[-1]))
     if s.year_kind == "fiscal":
         end_year = s.year_be if last <= 9 else s.year_be - 1
-        return f"{THAI_MONTHS_LONG[first - 1]} {s.year_be - 1} – {THAI_MONTHS_LONG[last - 1]} {end_year}"
+        start = f"{THAI_MONTHS_LONG[first - 1]} {s.year_be - 1}"
+        return f"{start} – {THAI_MONTHS_LONG[last - 1]} {end_year}"
     return f"{THAI_MONTHS_LONG[first - 1]} – {THAI_MONTHS_LONG[last - 1]} {s.year_be}"
 
 

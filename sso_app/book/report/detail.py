@@ -196,7 +196,7 @@ class DetailWriter:
                 Cell("ผล", align=CENTRE),
                 Cell(None), Cell(None),
                 *(Cell(v if v != "-" else None, fmt=f) for v, f in result),
-                Cell(pct, fmt="#,##0", align=CENTRE, fill=None if pct is not None else None),
+                Cell(pct, fmt="#,##0", align=CENTRE),
                 Cell(None),
             ])  # fmt: skip
         average = p["average_pct"]

@@ -250,8 +250,11 @@ def page2_sheet(wb: Workbook, data: ReportData, strategy_rows: pd.DataFrame) -> 
     q = ev.quarter
     year = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
     s.placed(s.line(report_title(settings, q), size=15, bold=True, centre=True))
-    s.placed(s.line(f"สรุปการประเมินผลการดำเนินงานตามแผนปฏิบัติการ ประจำ{year} {settings.year_be} "
-                    f"ไตรมาส {q} ({months_span(q, data)})", size=12, bold=True, centre=True))  # fmt: skip
+    heading = (
+        f"สรุปการประเมินผลการดำเนินงานตามแผนปฏิบัติการ ประจำ{year} {settings.year_be} "
+        f"ไตรมาส {q} ({months_span(q, data)})"
+    )
+    s.placed(s.line(heading, size=12, bold=True, centre=True))
     projects = ev.projects
     evaluated = int(projects["evaluated"].sum()) if len(projects) else 0
     s.placed(s.line(data.unit_line, size=12, bold=True, centre=True))

@@ -36,7 +36,7 @@ FILL_SHARE = 1.0  # LibreOffice draws rows ~3% shorter than given: that is the m
 class Cell:
     """A value and how to show it, for :meth:`ReportSheet.row`."""
 
-    __slots__ = ("value", "span", "bold", "fill", "fmt", "align", "size", "box")
+    __slots__ = ("align", "bold", "box", "fill", "fmt", "size", "span", "value")
 
     def __init__(
         self,
