@@ -29,9 +29,7 @@ def inbox(tmp_path: Path) -> Path:
     return root
 
 
-def test_files_are_named_by_their_folder_and_warnings_by_their_heading(
-    inbox: Path, tmp_path: Path
-):
+def test_files_are_named_by_their_folder_and_warnings_by_their_heading(inbox: Path, tmp_path: Path):
     report = consolidate([inbox], tmp_path / "n.xlsx", 3, progress=False)
     labels = {f.label for f in report.files}
     assert labels == {
