@@ -223,6 +223,11 @@ def test_a_national_report_of_100_units_prints_on_a4_with_nothing_cut(national_r
                     "หน่วยงานที่ยังไม่รายงานผล", "การเบิกจ่ายงบประมาณรายหน่วยงาน"):  # fmt: skip
         assert squeezed(section) in text, section
     assert "100หน่วยงาน" in text  # combined projects are the units' together
+    # page 2's band table is never split from its header
+    page2 = next(p for p in pdf_text(result.pdf).split("\f") if "ประเด็นยุทธศาสตร์" in p)
+    flat = squeezed(page2)
+    assert "จำนวนงาน/โครงการที่ประเมิน" in flat
+    assert all(f"ยุทธศาสตร์ที่{s}" in flat for s in sorted(set(plan["strategy"].astype(str))))
 
 
 def test_a_combined_project_names_its_units_not_the_first_file(national_report):
@@ -257,3 +262,38 @@ def test_the_slide_chart_of_one_strategy_has_slide_proportions(tmp_path: Path):
 
     height, width = image.imread(png).shape[:2]
     assert width / height <= 16 / 9 + 0.01  # not a 1500 × 292 strip
+
+
+def test_problems_solutions_and_remarks_are_printed_where_the_book_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from sso_app.book import layout
+
+    plan = indicators(20, seed=11)
+    red = plan["project_id"].iloc[0]
+    rows = plan["project_id"] == red
+    plan.loc[rows, ["plan_q3", "result_q3", "direction"]] = [100.0, 10.0, "higher"]  # red
+    plan.loc[rows, ["result_q1", "result_q2"]] = np.nan
+    plan.loc[rows, ["plan_q1", "plan_q2"]] = np.nan
+    plan["หมายเหตุ"] = ""
+    plan["ปัญหาอุปสรรค"] = ""
+    plan["แนวทางแก้ไข"] = ""
+    first = plan.index[rows][0]
+    plan.loc[first, ["หมายเหตุ", "ปัญหาอุปสรรค", "แนวทางแก้ไข"]] = [
+        "ยช.4 แผนแม่บทฯ 17 (โครงการต่อเนื่อง)",
+        "สถานการณ์โควิดทำให้จัดกิจกรรมไม่ได้",
+        "ปรับเป็นการประชุมออนไลน์ในไตรมาสที่ 4",
+    ]
+    extra = (*layout.KPI_TABLE_COLUMNS, "หมายเหตุ", "ปัญหาอุปสรรค", "แนวทางแก้ไข")
+    monkeypatch.setattr(layout, "KPI_TABLE_COLUMNS", extra)  # a book with issue 12's texts
+    book = write_unit_workbook(tmp_path / "unit.xlsx", unit="สำนักงานประกันสังคมจังหวัดตาก", kpis=plan)
+    monkeypatch.undo()
+    result = write_report(book, tmp_path / "r.pdf", 3, xlsx=True)
+    assert result.n_red >= 1
+    follow = openpyxl.load_workbook(result.xlsx)["ติดตาม"]
+    listed = {r[0]: r for r in follow.iter_rows(values_only=True) if r[0] == red}
+    assert listed[red][5] == "สถานการณ์โควิดทำให้จัดกิจกรรมไม่ได้"
+    assert listed[red][6] == "ปรับเป็นการประชุมออนไลน์ในไตรมาสที่ 4"
+    text = squeezed(pdf_text(result.pdf))
+    for typed in plan.loc[first, ["หมายเหตุ", "ปัญหาอุปสรรค", "แนวทางแก้ไข"]]:
+        assert squeezed(typed) in text

@@ -321,7 +321,7 @@ def _chart(s: ReportSheet, rows: pd.DataFrame, title: str, colours: dict) -> Non
 # Projects to follow up
 # ---------------------------------------------------------------------------------------------
 
-FOLLOW_WIDTHS = (11, 10, 40, 18, 11, 28, 28)
+FOLLOW_WIDTHS = (11, 10, 40, 18, 13, 27, 27)
 
 
 def _project_rows(s: ReportSheet, projects: pd.DataFrame, empty: str) -> None:
