@@ -224,8 +224,8 @@ def test_a_national_report_of_100_units_prints_on_a4_with_nothing_cut(national_r
         assert squeezed(section) in text, section
     assert "100หน่วยงาน" in text  # combined projects are the units' together
     # page 2's band table is never split from its header
-    page2 = next(p for p in pdf_text(result.pdf).split("\f") if "ประเด็นยุทธศาสตร์" in p)
-    flat = squeezed(page2)
+    marker = "1.สรุปผลการดำเนินงานตามประเด็นยุทธศาสตร์"
+    flat = next(f for p in pdf_text(result.pdf).split("\f") if marker in (f := squeezed(p)))
     assert "จำนวนงาน/โครงการที่ประเมิน" in flat
     assert all(f"ยุทธศาสตร์ที่{s}" in flat for s in sorted(set(plan["strategy"].astype(str))))
 
