@@ -122,6 +122,7 @@ class DetailWriter:
         sub = kind = None
         for project_id, kpis in rows.groupby("project_id", sort=False):
             p = self.projects.loc[project_id]
+            headings = []  # printed above the project, kept on its page
             if str(p["substrategy"]) != sub:
                 sub, kind = str(p["substrategy"]), None
                 if sub:
@@ -130,21 +131,24 @@ class DetailWriter:
                         if len(self.texts)
                         else ""
                     )
-                    s.block(row_points(3, SIZE))  # not alone at the foot of a page
-                    s.write(
-                        [Cell(f"กลยุทธ์ {sub} {name}".strip(), s.n_cols, bold=True, fill=SUB_FILL)]
+                    headings.append(
+                        Cell(f"กลยุทธ์ {sub} {name}".strip(), s.n_cols, bold=True, fill=SUB_FILL)
                     )
             if str(p["kind"]) != kind:
                 kind = str(p["kind"])
                 if kind:
-                    s.block(row_points(3, SIZE))
-                    s.write([Cell(kind, s.n_cols, bold=True, fill=KIND_FILL)])
-            self._project(s, project_id, p, kpis)
+                    headings.append(Cell(kind, s.n_cols, bold=True, fill=KIND_FILL))
+            self._project(s, project_id, p, kpis, headings)
         s.finish()
         return s
 
     def _project(
-        self, s: ReportSheet, project_id: object, p: pd.Series, kpis: pd.DataFrame
+        self,
+        s: ReportSheet,
+        project_id: object,
+        p: pd.Series,
+        kpis: pd.DataFrame,
+        headings: list[Cell],
     ) -> None:
         n = s.n_cols
         remark = self.texts["remark"].get(project_id, "") if len(self.texts) else ""
@@ -167,7 +171,13 @@ class DetailWriter:
             row_points(lines_needed(name, width, SIZE), SIZE) + row_points(1, SIZE)
             for name in kpis["kpi_name"]
         )
+        for heading in headings:
+            estimate += row_points(
+                lines_needed(heading.value, s.span_width(1, s.n_cols), SIZE, bold=True), SIZE
+            )
         s.block(estimate + row_points(1, SIZE))
+        for heading in headings:
+            s.write([heading])
         s.write(head)
         for index, k in kpis.iterrows():
             i = self.row_of[index]
