@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bench.generate import budget_rows, indicators, unit_copy, unit_names, write_unit_workbook
-from sso_app.book.libreoffice import pdf_text
+from sso_app.book.libreoffice import pdf_fonts, pdf_text
 from sso_app.book.report.chart import bands_png
 from sso_app.book.report.detail import AVERAGE_TEXT
 from sso_app.bookimport import import_into
@@ -216,6 +216,7 @@ def national_report(tmp_path_factory: pytest.TempPathFactory):
 def test_a_national_report_of_100_units_prints_on_a4_with_nothing_cut(national_report):
     result, plan, names, _ = national_report
     assert result.unit_line.endswith("รวมจาก 100 หน่วยงาน")
+    assert any(f.endswith("Loma") or "Loma" in f for f in pdf_fonts(result.pdf))
     printed = set(plan["project_name"]) | set(plan["kpi_name"]) | set(names)
     assert_nothing_cut(result.pdf, printed)
     text = squeezed(pdf_text(result.pdf))
@@ -297,3 +298,16 @@ def test_problems_solutions_and_remarks_are_printed_where_the_book_has_them(
     text = squeezed(pdf_text(result.pdf))
     for typed in plan.loc[first, ["หมายเหตุ", "ปัญหาอุปสรรค", "แนวทางแก้ไข"]]:
         assert squeezed(typed) in text
+
+
+def test_the_cover_names_the_cumulative_months_of_either_year():
+    from sso_app.book.report.data import ReportData, months_span
+    from sso_app.book.settings import Settings
+
+    def span(quarter: int, **settings: object) -> str:
+        data = ReportData(Settings(**settings), None, False, pd.DataFrame())  # type: ignore[arg-type]
+        return months_span(quarter, data)
+
+    assert span(3, year_be=2564) == "มกราคม – กันยายน 2564"  # the report's own heading
+    assert span(1, year_be=2565, year_kind="fiscal") == "ตุลาคม 2564 – ธันวาคม 2564"
+    assert span(3, year_be=2565, year_kind="fiscal") == "ตุลาคม 2564 – มิถุนายน 2565"
