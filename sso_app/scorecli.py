@@ -142,8 +142,11 @@ def run(
         text.append(evaluation_text(ev))
     out["errors"] = [i.to_dict() for i in imported.errors]
     out["warnings"] = [i.to_dict() for i in imported.warnings]
-    if imported.issues:
-        text.append("ข้อผิดพลาด / problems\n" + "\n".join(i.text() for i in imported.issues))
+    # Each under its own heading: a warning (every row used) is never shown as an error.
+    if imported.errors:
+        text.append("ข้อผิดพลาด / errors\n" + "\n".join(i.text() for i in imported.errors))
+    if imported.warnings:
+        text.append("ข้อสังเกต / warnings\n" + "\n".join(i.text() for i in imported.warnings))
     code = 1 if imported.errors else 0
     if as_json:
         return json.dumps(out, ensure_ascii=False, indent=1), code
