@@ -311,3 +311,20 @@ def test_the_cover_names_the_cumulative_months_of_either_year():
     assert span(3, year_be=2564) == "มกราคม – กันยายน 2564"  # the report's own heading
     assert span(1, year_be=2565, year_kind="fiscal") == "ตุลาคม 2564 – ธันวาคม 2564"
     assert span(3, year_be=2565, year_kind="fiscal") == "ตุลาคม 2564 – มิถุนายน 2565"
+
+
+def test_wrapped_thai_is_measured_with_the_fonts_widths(monkeypatch: pytest.MonkeyPatch):
+    from sso_app.book.report import measure
+
+    assert measure.text_points("ที่") == pytest.approx(measure.text_points("ท"))  # marks: no width
+    name = "โครงการจ้างวิเคราะห์การจัดกลุ่มวินิจฉัยโรคร่วมและน้ำหนักสัมพัทธ์ของผู้ป่วยใน"
+    assert measure.lines_needed(name, 80) == 1
+    assert measure.lines_needed(name, 20) > measure.lines_needed(name, 40) > 1
+    assert measure.lines_needed("ก\nข", 80) == 2
+    measured = measure.text_points(name, 10)
+    measure.text_points.cache_clear()
+    monkeypatch.setattr(measure, "_font", lambda *a: None)  # no font file: count characters
+    try:
+        assert measure.text_points(name, 10) >= measured  # never shorter than it prints
+    finally:
+        measure.text_points.cache_clear()

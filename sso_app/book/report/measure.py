@@ -2,8 +2,9 @@
 never grows a row for wrapped text on import, so a row too short cuts the text off.
 
 Text is measured with the report font's own advance widths (Pillow reads the TrueType file
-fontconfig names), so a line of Thai is as long as LibreOffice draws it; Thai vowel and tone
-marks advance by nothing. Without the font file the character count is used (``display_width``).
+matplotlib or fontconfig finds), so a line of Thai is as long as LibreOffice draws it; Thai
+vowel and tone marks advance by nothing. Without the font file, characters are counted
+(``display_width``) at a generous width.
 """
 
 from __future__ import annotations
@@ -19,24 +20,36 @@ LINE_FACTOR = 1.45  # line height ÷ font size in LibreOffice's rendering of Lom
 SAFETY = 0.93  # LibreOffice breaks Thai at words, not characters: lines end earlier
 
 
-@functools.lru_cache(maxsize=4)
-def _font(name: str, bold: bool, size: int):  # type: ignore[no-untyped-def]
+def _font_file(name: str, bold: bool) -> str | None:
+    """The TrueType file of ``name``: matplotlib's font list (any OS), else fontconfig."""
+    try:
+        from matplotlib import font_manager
+
+        props = font_manager.FontProperties(family=name, weight="bold" if bold else "normal")
+        return font_manager.findfont(props, fallback_to_default=False)
+    except Exception:  # not in matplotlib's cached list (installed after it was made)
+        pass
     fc = shutil.which("fc-match")
     if fc is None:
         return None
-    style = ":bold" if bold else ""
+    found = subprocess.run(
+        [fc, "-f", "%{file}", f"{name}{':bold' if bold else ''}"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    ).stdout.strip()
+    return found if name.lower() in found.lower() else None
+
+
+@functools.lru_cache(maxsize=4)
+def _font(name: str, bold: bool, size: int):  # type: ignore[no-untyped-def]
     try:
-        found = subprocess.run(
-            [fc, "-f", "%{file}", f"{name}{style}"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        ).stdout.strip()
         from PIL import ImageFont
 
+        found = _font_file(name, bold)
         return ImageFont.truetype(found, size * 10) if found else None
-    except Exception:  # no Pillow, no file, a font it cannot read: count characters instead
+    except Exception:  # no Pillow, a font it cannot read: count characters instead
         return None
 
 
@@ -45,7 +58,7 @@ def text_points(text: str, size: float = 11, *, bold: bool = False, font: str = 
     """Width of one line of ``text`` in points at ``size``."""
     face = _font(font, bold, 10)
     if face is None:
-        return display_width(text) * size * 0.6
+        return display_width(text) * size * 0.7  # wider than any Thai or Latin letter of Loma
     return float(face.getlength(text)) / 100 * size
 
 
