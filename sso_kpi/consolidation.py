@@ -334,6 +334,15 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
 
     out = first.reset_index()
     out[list(_VALUES)] = combined
+    if "target" in cum.columns:  # the year's target, combined by the same rule as the plans
+        target = pd.to_numeric(cum["target"], errors="coerce").groupby(
+            [keys[k] for k in INDICATOR_KEY], sort=False
+        )
+        out["target"] = np.select(
+            [aggregation[:, 0] == "sum", np.isin(aggregation[:, 0], ("last", "average"))],
+            [target.sum(min_count=1).to_numpy(), target.mean().to_numpy()],
+            default=target.max().to_numpy(),
+        )
     units = cum.groupby(INDICATOR_KEY, sort=False)[UNIT_KEY]
     out["n_units"] = units.nunique().to_numpy()
     out["source_row"] = np.arange(len(out)) + 1

@@ -242,6 +242,18 @@ def test_a_combined_project_names_its_units_not_the_first_file(national_report):
     assert units == {"100 หน่วยงาน"}
     listed = data[0][columns.index("reporting_units")].split("; ")
     assert listed == names
+    # the year's target combined as the plans are: summed for counts, averaged for levels
+    national_plan = national_report[1].set_index(["project_id", "kpi_number"])
+    checked = 0
+    for r in data[:20]:
+        key = (r[columns.index("project_id")], str(r[columns.index("kpi_number")]))
+        typed = national_plan.loc[key, "target"]
+        if pd.isna(typed):
+            continue
+        factor = 100 if r[columns.index("aggregation")] == "sum" else 1
+        assert r[columns.index("target")] == pytest.approx(typed * factor)
+        checked += 1
+    assert checked >= 10
     report = openpyxl.load_workbook(result.xlsx)
     printed_units = {
         r[2]
