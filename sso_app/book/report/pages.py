@@ -271,8 +271,8 @@ def page2_sheet(wb: Workbook, data: ReportData, strategy_rows: pd.DataFrame) -> 
     s.block(row_points(1) * 4)
     s.placed(s.line("ผลที่ได้จากการประเมินผลการดำเนินงาน", size=12, bold=True))
     for band, sentence in level_sentences(ev, settings):
-        s.write([Cell("●", fill=colours[band], align=CENTRE), Cell(sentence, s.n_cols - 1,
-                                                                   box=False)])  # fmt: skip
+        label = Cell(BAND_TH[band], fill=colours[band], bold=True, align=CENTRE)
+        s.write([label, Cell(sentence, s.n_cols - 1, box=False)])
     s.gap()
     _chart(s, strategy_rows, f"จำนวนงาน/โครงการตามแถบสี ไตรมาสที่ {q}", colours)
     s.finish()
