@@ -290,8 +290,9 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     """One row per indicator (project_id + kpi_number) with the units' figures combined.
 
     See the module notes for the rule. Returns the combined frame (KPI columns, cumulative
-    ``plan_q*``/``result_q*``, the year's ``target`` combined like the plans, ``n_units``) and warnings for indicators whose units disagree on
-    the aggregation or the weight (the first unit's is used).
+    ``plan_q*``/``result_q*``, the year's ``target`` combined like the plans, ``n_units``)
+    and warnings for indicators whose units disagree on the aggregation or the weight (the
+    first unit's is used).
 
     >>> two = pd.DataFrame({"reporting_unit": ["A", "B"], "project_id": ["P", "P"],
     ...     "kpi_number": ["1", "1"], "aggregation": ["sum", "sum"], "weight": [1.0, 1.0],
