@@ -24,7 +24,7 @@ from sso_app.book.report.data import (
     strategy_names,
 )
 from sso_app.book.report.measure import row_points
-from sso_app.book.report.sheet import CENTRE, HEAD_FILL, LEFT, Cell, ReportSheet
+from sso_app.book.report.sheet import CENTRE, HEAD_FILL, Cell, ReportSheet
 from sso_app.book.sheets import add_bands_chart
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.consolidation import UNIT_KEY
@@ -471,7 +471,6 @@ def budget_sheet(wb: Workbook, data: ReportData) -> ReportSheet:
 
 
 __all__ = [
-    "LEFT",
     "band_rows",
     "budget_sheet",
     "cover_sheet",
