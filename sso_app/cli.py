@@ -159,10 +159,18 @@ def parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--wheel", type=Path, help="the project's wheel (default: built from source)")
 
-    rp = sub.add_parser("report", help="printable Thai PDF report (and PNG charts) of a workbook")
+    rp = sub.add_parser(
+        "report",
+        help="the quarterly report (PDF, PNG chart, --xlsx) of a unit or national workbook",
+    )
     rp.add_argument("book", type=Path)
     rp.add_argument("-o", "--output", type=Path, required=True)
     rp.add_argument("--quarter", "-q", type=_quarter)
+    rp.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also the report as an editable workbook <stem>_report.xlsx",
+    )
     return p
 
 
@@ -263,7 +271,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "report":
         from .report import write_report
 
-        result = write_report(args.book, args.output, args.quarter)
+        result = write_report(args.book, args.output, args.quarter, xlsx=args.xlsx)
         print(result)
         return LEFT_OUT if result.errors else DONE
     raise AssertionError(args.command)  # argparse allows only the commands above

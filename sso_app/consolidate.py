@@ -13,6 +13,7 @@ workbook (:mod:`sso_app.national.workbook`) and its projects CSV are written tog
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,24 @@ def _detail(f: UnitFile) -> str:
     return ", ".join(counts)
 
 
+def progress_bar(total: int, show: bool | None = None):  # type: ignore[no-untyped-def]
+    """Files read of ``total`` on the terminal (stderr), nothing when stderr is piped or
+    redirected (a log file, a scheduled run) unless ``show`` says so."""
+    from tqdm import tqdm
+
+    visible = sys.stderr.isatty() if show is None else show
+    return tqdm(
+        total=total,
+        desc="อ่านไฟล์ / reading",
+        unit=" ไฟล์",
+        file=sys.stderr,
+        disable=not visible,
+        leave=False,
+        mininterval=0,  # every file shows: a few hundred redraws cost nothing
+        dynamic_ncols=True,
+    )
+
+
 def consolidate(
     inputs: list[Path],
     output: Path,
@@ -139,11 +158,13 @@ def consolidate(
     workers: int | None = None,
     month: int | None = None,
     manifest: Path | None = None,
+    progress: bool | None = None,
 ) -> ConsolidationReport:
     """Read every unit workbook in ``inputs`` (files or folders) and write the national
     workbook ``output`` (.xlsx) and, beside it, ``<stem>_projects.csv``, together: both or
     neither. ``workers``: the processes that read the files (default: one per core for many
-    files, see ``default_workers``).
+    files, see ``default_workers``). ``progress``: show files read of total (default: when
+    stderr is a terminal).
 
     Refuses (SsoError) when nothing at all can be consolidated, when ``output`` is one of the
     units' files (a national workbook written earlier is not an input: it is replaced, its old
@@ -164,7 +185,8 @@ def consolidate(
             "no .xlsm/.xlsx files found in the given files or folders",
             where=", ".join(str(p) for p in inputs),
         )
-    files, year_be, year_kind = read_unit_files(found, workers)
+    with progress_bar(len(found), progress) as bar:
+        files, year_be, year_kind = read_unit_files(found, workers, progress=bar.update)
     usable = [f for f in files if f.usable]
     if not usable:
         reasons = "; ".join(f"{f.label}: {f.refusal}" for f in files[:5])

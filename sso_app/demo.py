@@ -2,7 +2,8 @@
 
 It shows the whole headless path on the demo data (FY2564 Q3, strategy 1): copy the shipped
 ``workbook/SSO_Plan.xlsm`` and its ``SSO_Plan.py``, rebuild the copy's summary with the
-engine, and print the summary sheet to PDF through LibreOffice.
+engine, print the summary sheet to PDF through LibreOffice, and write the whole quarterly
+report of the book (``SSO_Plan_report.pdf``, its chart and editable workbook).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from sso_app.book import layout
 from sso_app.book.libreoffice import convert
 from sso_app.book.opening import open_sso_book, verify_written_book
 from sso_app.book.refresh import RebuildReport, book_writer, refreshed_workbook
+from sso_app.book.report.output import ReportResult, write_report
 from sso_app.files.packaged import SHIM_NAME, shipped_book_dir
 from sso_app.files.writing import WriteTransaction, atomic_write, make_folder, work_folder
 from sso_kpi.errors import SsoError
 
 PDF_NAME = "SSO_Plan_summary.pdf"
+REPORT_NAME = "SSO_Plan_report.pdf"
 
 
 @dataclass
@@ -31,6 +34,7 @@ class DemoReport:
     shim: Path
     pdf: Path
     rebuild: RebuildReport
+    report: ReportResult | None = None
 
     def __str__(self) -> str:
         return "\n".join(
@@ -41,6 +45,15 @@ class DemoReport:
                 f"  สมุดงาน / workbook:        {self.book}",
                 f"  โมดูลคู่กัน / companion:     {self.shim}",
                 f"  PDF สรุปรายไตรมาส / summary: {self.pdf}",
+                *(
+                    [
+                        f"  รายงานฉบับเต็ม / full report: {self.report.pdf}",
+                        f"  แผนภูมิ / chart: {self.report.png}",
+                        f"  รายงานแบบแก้ไขได้ / editable report: {self.report.xlsx}",
+                    ]
+                    if self.report
+                    else []
+                ),
             ]
         )
 
@@ -89,7 +102,8 @@ def summary_pdf(book: Path, dest: Path) -> Path:
 
 def run_demo(outdir: Path) -> DemoReport:
     """The shipped book rebuilt into ``outdir`` (a planner's book already there is kept as a
-    dated version in ``SSO_Plan.backups/``), its companion module, and its summary as PDF."""
+    dated version in ``SSO_Plan.backups/``), its companion module, its summary as PDF and
+    the whole quarterly report of it."""
     outdir = Path(outdir)
     folder = shipped_book_dir()  # the wheel's copy, or workbook/ of a checkout
     source = folder / layout.BOOK_NAME
@@ -116,4 +130,13 @@ def run_demo(outdir: Path) -> DemoReport:
             f"the workbook {book} was rebuilt, but the PDF could not be made: {err.message_en}",
             where=err.where,
         ) from err
-    return DemoReport(book=book, shim=shim, pdf=pdf, rebuild=report)
+    try:
+        full = write_report(book, outdir / REPORT_NAME, None, xlsx=True)
+    except SsoError as err:
+        raise SsoError(
+            f"สร้างสรุปในสมุดงาน {book} แล้ว แต่ทำรายงานฉบับเต็มไม่ได้: {err.message_th}",
+            f"the workbook {book} was rebuilt, but the full report could not be made: "
+            f"{err.message_en}",
+            where=err.where,
+        ) from err
+    return DemoReport(book=book, shim=shim, pdf=pdf, rebuild=report, report=full)

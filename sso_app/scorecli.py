@@ -188,12 +188,14 @@ def run(
         text.append(evaluation_text(ev))
     out["errors"] = [i.to_dict() for i in imported.errors]
     out["warnings"] = [i.to_dict() for i in imported.warnings]
-    if imported.issues:
-        left_out = imported.rows_left_out
-        head = "ข้อผิดพลาด / problems"
-        if left_out:
-            head += f" (แถวที่ไม่นำมาคำนวณ / rows left out: {left_out})"
-        text.append(head + "\n" + "\n".join(i.text() for i in imported.issues))
+    # Each under its own heading: a warning (every row used) is never shown as an error.
+    if imported.errors:
+        head = "ข้อผิดพลาด / errors"
+        if imported.rows_left_out:
+            head += f" (แถวที่ไม่นำมาคำนวณ / rows left out: {imported.rows_left_out})"
+        text.append(head + "\n" + "\n".join(i.text() for i in imported.errors))
+    if imported.warnings:
+        text.append("ข้อสังเกต / warnings\n" + "\n".join(i.text() for i in imported.warnings))
     code = 1 if imported.errors else 0
     if as_json:
         return json.dumps(out, ensure_ascii=False, indent=1), code

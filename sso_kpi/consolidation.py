@@ -291,8 +291,9 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     """One row per indicator (project_id + kpi_number) with the units' figures combined.
 
     See the module notes for the rule. Returns the combined frame (KPI columns, cumulative
-    ``plan_q*``/``result_q*``, ``n_units``) and warnings for indicators whose units disagree on
-    the aggregation or the weight (the first unit's is used).
+    ``plan_q*``/``result_q*``, the year's ``target`` combined like the plans, ``n_units``)
+    and warnings for indicators whose units disagree on the aggregation or the weight (the
+    first unit's is used).
 
     >>> two = pd.DataFrame({"reporting_unit": ["A", "B"], "project_id": ["P", "P"],
     ...     "kpi_number": ["1", "1"], "aggregation": ["sum", "sum"], "weight": [1.0, 1.0],
@@ -335,6 +336,15 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
 
     out = first.reset_index()
     out[list(_VALUES)] = combined
+    if "target" in cum.columns:  # the year's target, combined by the same rule as the plans
+        target = pd.to_numeric(cum["target"], errors="coerce").groupby(
+            [keys[k] for k in INDICATOR_KEY], sort=False
+        )
+        out["target"] = np.select(
+            [aggregation[:, 0] == "sum", np.isin(aggregation[:, 0], ("last", "average"))],
+            [target.sum(min_count=1).to_numpy(), target.mean().to_numpy()],
+            default=target.max().to_numpy(),
+        )
     units = cum.groupby(INDICATOR_KEY, sort=False)[UNIT_KEY]
     out["n_units"] = units.nunique().to_numpy()
     out["source_row"] = np.arange(len(out)) + 1

@@ -72,3 +72,19 @@ def test_refusals_are_two_language_without_traceback(tmp_path):
     run = sso("score", tmp_path / "missing.csv")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "ไม่พบไฟล์" in run.stderr and "not found" in run.stderr
+
+
+def test_warnings_and_errors_under_their_own_headings(tmp_path, capsys):
+    from sso_app.cli import main
+
+    warned = tmp_path / "warned.csv"
+    # no weight anywhere in P1: all weigh the same (a warning, every row used)
+    warned.write_text("project_id,kpi_number,weight,plan_q1,result_q1\nP1,1,,5,5\nP1,2,,5,4\n")
+    assert main(["score", str(warned)]) == 0
+    out = capsys.readouterr().out
+    assert "ข้อสังเกต / warnings" in out and "ข้อผิดพลาด" not in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("project_id,kpi_number,weight,plan_q1,result_q1\nP1,1,abc,5,5\n")
+    assert main(["score", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "ข้อผิดพลาด / errors" in out

@@ -1,4 +1,5 @@
-"""`sso-kpi demo`: the shipped book rebuilt into a folder, with a PDF of the summary only."""
+"""`sso-kpi demo`: the shipped book rebuilt into a folder, with a PDF of the summary and the
+whole quarterly report."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ def test_run_demo_writes_book_shim_and_summary_pdf(tmp_path: Path) -> None:
     check_macro_parts(report.book)
     assert SHIPPED.read_bytes() != report.book.read_bytes()  # the copy was rebuilt...
     assert report.rebuild.bands["red"] == 1
+    # make demo also writes the whole quarterly report of the demo book
+    full = report.report
+    assert full is not None and full.pdf == out / "SSO_Plan_report.pdf"
+    assert full.png.is_file() and full.xlsx is not None and full.xlsx.is_file()
+    whole = "".join(pdf_text(full.pdf).split())
+    for part in ("แผนการดำเนินงาน", "เกณฑ์การประเมิน", "ผลที่ได้จากการประเมินผลการดำเนินงาน",
+                 "รวมร้อยละเฉลี่ยของงาน/โครงการ", "งาน/โครงการที่ต้องติดตาม"):  # fmt: skip
+        assert part in whole, part
+    assert str(full.pdf) in shown
     again = run_demo(out)  # a second run replaces the files in place
     assert again.book == report.book and again.pdf.stat().st_size > 10_000
 

@@ -124,3 +124,8 @@ SHEET_CYCLE = "บันทึกการส่งผล"
 TABLE_SUBMISSIONS = "tbl_submissions"
 TABLE_SNAPSHOT = "tbl_snapshot"
 TABLE_APPROVED_PLAN = "tbl_approved_plan"
+
+# The national workbook's yearly-cycle tables (sso_app.national.cycle_status writes them; the
+# report reads them).
+TABLE_CYCLE_UNITS = "tbl_cycle_units"
+TABLE_CANCELLED = "tbl_cancelled"

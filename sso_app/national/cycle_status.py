@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 
+from sso_app.book import layout
 from sso_app.book.sheets import autosize, sheet_title, write_frame_table
 from sso_app.national.intake import UnitFile
 from sso_app.national.manifest import Manifest
@@ -23,9 +24,9 @@ from sso_kpi.cycle import (
 )
 
 SHEET_CYCLE = "การส่งผล"
-TABLE_UNITS = "tbl_cycle_units"
+TABLE_UNITS = layout.TABLE_CYCLE_UNITS
 TABLE_CHANGES = "tbl_cycle_changes"
-TABLE_CANCELLED = "tbl_cancelled"
+TABLE_CANCELLED = layout.TABLE_CANCELLED
 
 
 def cycle_month(files: Sequence[UnitFile], quarter: int, asked: int | None = None) -> int:

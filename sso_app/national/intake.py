@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -182,15 +182,19 @@ class UnitFile:
 
 
 def read_unit_files(
-    paths: Sequence[Path | InputFile], workers: int | None = None
+    paths: Sequence[Path | InputFile],
+    workers: int | None = None,
+    *,
+    progress: Callable[[int], object] | None = None,
 ) -> tuple[list[UnitFile], int, str]:
     """Every file checked and opened (``open_unit_files``); files of another year and older
     copies of a unit's file set aside; then all KPI and budget rows typed in one pass each
     (the engine's import costs about the same for 200 rows or 20,000: once, not 100 times).
 
     Returns the files (every one, with its status), the plan year (พ.ศ.) and its kind.
+    ``progress(1)`` is called as each file has been opened (a progress bar's ``update``).
     """
-    files = open_unit_files(paths, workers)
+    files = open_unit_files(paths, workers, progress=progress)
     year_be, year_kind = keep_one_year(files)
     keep_newest_per_unit(files)
     import_kpis(files)
@@ -219,7 +223,10 @@ def default_workers(n_files: int) -> int:
 
 
 def open_unit_files(
-    paths: Sequence[Path | InputFile], workers: int | None = None
+    paths: Sequence[Path | InputFile],
+    workers: int | None = None,
+    *,
+    progress: Callable[[int], object] | None = None,
 ) -> list[UnitFile]:
     """``open_unit_file`` of every path, in input order, over ``workers`` processes.
 
@@ -229,15 +236,28 @@ def open_unit_files(
     memory, a crash in a parser), the files are read again here, one by one, as before.
     """
     paths = list(paths)
+    tick = progress or (lambda n: None)
     workers = default_workers(len(paths)) if workers is None else max(1, workers)
+
+    def one_by_one() -> list[UnitFile]:
+        out = []
+        for p in paths:
+            out.append(open_unit_file(p))
+            tick(1)
+        return out
+
     if workers == 1 or len(paths) < 2 or not CAN_FORK:
-        return [open_unit_file(p) for p in paths]
+        return one_by_one()
     chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(open_unit_file, paths, chunksize=chunk))
+            out = []
+            for f in pool.map(open_unit_file, paths, chunksize=chunk):  # in input order
+                out.append(f)
+                tick(1)
+            return out
     except BrokenProcessPool:
-        return [open_unit_file(p) for p in paths]
+        return one_by_one()
 
 
 def read_unit_file(path: Path | InputFile) -> UnitFile:

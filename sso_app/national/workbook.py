@@ -145,6 +145,7 @@ LABELS_TH = {
     "mean_capped_pct": "ค่าเฉลี่ย (ไม่เกิน 100 ต่อโครงการ)",
     "mean_pct": "ค่าเฉลี่ยผลสำเร็จ",
     "n_units": "จำนวนหน่วยงานที่รายงาน",
+    "reporting_units": "หน่วยงานที่รายงาน (รายชื่อ)",
     "n_kpis": "จำนวนตัวชี้วัด",
     "change_pct": "เปลี่ยนจากไตรมาสก่อน",
     "trend": "แนวโน้ม",
@@ -189,6 +190,7 @@ LONG_TEXT = {  # column → width: names and messages wrap instead of widening t
     "reason_th": 40,
     "reason_en": 40,
     UNIT_KEY: 30,
+    "reporting_units": 60,
 }
 WRAP = Alignment(wrap_text=True, vertical="top")
 ROW_PT = 15.0  # one line of 11-point text
@@ -375,15 +377,49 @@ def _projects_by_band(national: National) -> pd.DataFrame:
     n_units = national.combined.groupby("project_id", sort=False)["n_units"].max()
     out = p[columns].reset_index(drop=True)
     out["n_units"] = out["project_id"].map(n_units).astype("int64")
+    out["unit"] = combined_unit_text(out["unit"], out["n_units"]).to_numpy()
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Combined projects: named by how many units report them, the units listed
+# ---------------------------------------------------------------------------------------------
+
+
+def reporting_units(national: National) -> pd.DataFrame:
+    """Per indicator (project_id, kpi_number): the units that reported it, in input order,
+    as ``n_units`` and ``reporting_units`` ("สปจ.น่าน; สปจ.แพร่")."""
+    k = national.kpis
+    if k.empty:
+        return pd.DataFrame(columns=["project_id", "kpi_number", "n_units", "reporting_units"])
+    grouped = k.groupby(["project_id", "kpi_number"], sort=False)[UNIT_KEY]
+    listed = grouped.agg(lambda s: "; ".join(dict.fromkeys(str(u) for u in s)))
+    out = listed.rename("reporting_units").reset_index()
+    out["n_units"] = grouped.nunique().to_numpy()
+    return out
+
+
+def combined_unit_text(unit: pd.Series, n_units: pd.Series) -> pd.Series:
+    """A project several units report is theirs together: "21 หน่วยงาน", not the first file's
+    unit; one unit's project keeps the responsible unit it typed."""
+    many = n_units.fillna(1).astype("int64") > 1
+    named = n_units.fillna(1).astype("int64").map(lambda n: f"{n} หน่วยงาน")
+    return unit.astype(object).where(~many, named)
 
 
 def _national_kpis(national: National) -> pd.DataFrame:
     """The combined indicators with the national achievement: the evidence behind page 2,
-    and what ``sso-kpi report`` reads from a national workbook."""
+    and what ``sso-kpi report`` reads from a national workbook. A combined indicator's
+    ``unit`` is "N หน่วยงาน", its units listed in ``reporting_units``."""
     k = national.national.kpis
     columns = [c for c in national.combined.columns if c not in ("source_row",)]
     out = national.combined[columns].copy()
+    units = reporting_units(national)
+    listed = out[["project_id", "kpi_number"]].merge(
+        units, how="left", on=["project_id", "kpi_number"]
+    )
+    out["unit"] = combined_unit_text(out["unit"], out["n_units"]).to_numpy()
+    out["reporting_units"] = listed["reporting_units"].fillna("").to_numpy()
     out["achievement_pct"] = k["achievement_pct"].to_numpy()
     out["kpi_status"] = k["status"].to_numpy()
     out["band"] = k["band"].to_numpy()
