@@ -108,10 +108,8 @@ def _words(value: object, n: int, words: dict[str, str], default: str) -> np.nda
     cells = _cells(value, n)
     # The dropdown's own words are looked up as they are; only the rest is cleaned first.
     found = [words.get(c) if type(c) is str else None for c in cells]
-    return np.array(
-        [f if f is not None else _word(c, words, default) for f, c in zip(found, cells, strict=True)],
-        dtype=object,
-    )
+    pairs = zip(found, cells, strict=True)
+    return np.array([f if f is not None else _word(c, words, default) for f, c in pairs], object)
 
 
 def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> Grid:
@@ -309,10 +307,8 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter):
     notes = None
     if q_notes or m_notes:  # a row shows its first unreadable cell, quarters before months
         q_notes, m_notes = q_notes or [None] * (4 * n), m_notes or [None] * (12 * n)
-        notes = [
-            next((p for p in [*q_notes[4 * i : 4 * i + 4], *m_notes[12 * i : 12 * i + 12]] if p), None)
-            for i in range(n)
-        ]
+        per_row = ([*q_notes[4 * i : 4 * i + 4], *m_notes[12 * i : 12 * i + 12]] for i in range(n))
+        notes = [next((p for p in row if p), None) for row in per_row]
     try:
         q = int(float(quarter))
         months_through(q)
