@@ -57,6 +57,11 @@ class Evaluation:
         return p[p["evaluated"] & (p["n_not_reported"] == p["n_due"])]
 
 
+def _text(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """A column of codes as text, kept as Python strings (no per-row string-type check)."""
+    return pd.Series(values, index=index, dtype=object, copy=False)
+
+
 def evaluate(
     kpis: pd.DataFrame | Imported,
     quarter: int,
@@ -93,8 +98,8 @@ def evaluate(
     frame["plan"] = plan
     frame["result"] = result
     frame["achievement_pct"] = pct
-    frame["status"] = STATUS_CODES[status]
-    frame["band"] = BAND_CODES[kpi_band]
+    frame["status"] = _text(STATUS_CODES[status], frame.index)
+    frame["band"] = _text(BAND_CODES[kpi_band], frame.index)
 
     codes, uniques = pd.factorize(source["project_id"].to_numpy(object))
     codes[codes < 0] = len(uniques)  # a missing id is a project of its own, numbered last
@@ -126,12 +131,14 @@ def evaluate(
     per_status = np.bincount(
         codes * len(STATUSES) + status, minlength=n_projects * len(STATUSES)
     ).reshape(n_projects, len(STATUSES))
-    projects = source[list(PROJECT_COLUMNS)].take(first_rows).reset_index(drop=True)
+    projects = pd.DataFrame(
+        {c: source[c].array.take(first_rows) for c in PROJECT_COLUMNS}, copy=False
+    )
     projects["budget"] = project_budget
     projects["average_pct"] = average
-    projects["band"] = BAND_CODES[project_band]
+    projects["band"] = _text(BAND_CODES[project_band], projects.index)
     projects["evaluated"] = project_band != GREY_CODE
-    projects["n_kpis"] = per_status.sum(axis=1)
+    projects["n_kpis"] = np.bincount(codes, minlength=n_projects)
     projects["n_due"] = per_status[:, OK_CODE] + per_status[:, NOT_REPORTED_CODE]
     projects["n_not_reported"] = per_status[:, NOT_REPORTED_CODE]
     projects["n_invalid"] = per_status[:, INVALID_CODE]

@@ -72,14 +72,16 @@ def cumulative(
 
 def quarter_values(kpis: pd.DataFrame, quarter: int) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative plan and result to the end of ``quarter`` for every row of a KPI frame."""
-    aggregation = kpis["aggregation"].to_numpy(object)
     out = []
     for quarterly, monthly in ((PLAN_Q, PLAN_M), (RESULT_Q, RESULT_M)):
-        months = (
-            kpis[list(monthly)].to_numpy("float64", na_value=np.nan) if monthly[0] in kpis else None
-        )
-        typed = kpis[list(quarterly)].to_numpy("float64", na_value=np.nan)
-        out.append(cumulative(typed, months, aggregation, quarter))
+        typed = kpis[quarterly[quarter - 1]].to_numpy("float64", na_value=np.nan)
+        if monthly[0] not in kpis:  # typed by quarter only: the quarter's column is the figure
+            out.append(typed)
+            continue
+        months = kpis[list(monthly)].to_numpy("float64", na_value=np.nan)
+        aggregation = kpis["aggregation"].to_numpy(object)
+        rolled = rollup_months(months, aggregation, months_through(quarter)[-1])
+        out.append(np.where(np.isnan(typed), rolled, typed))
     return out[0], out[1]
 
 
@@ -125,26 +127,24 @@ def band_summary(
     if band_codes is None:
         band_codes = pd.Index(bands, dtype=object).get_indexer(projects["band"].to_numpy(object))
     keys, uniques = pd.factorize(projects[by].to_numpy(object))
-    texts = [str(u) for u in uniques]
-    if (keys < 0).any():  # missing: the text "nan", as str() writes it
-        keys[keys < 0] = len(texts)
-        texts.append("nan")
     # Keys are compared as text (a strategy typed 1 and one typed "1" are one strategy):
-    # only the distinct keys are turned into text, then grouped once more.
-    groups, labels = pd.factorize(np.array(texts, dtype=object))
-    key = groups[keys]
-    known = band_codes >= 0
+    # only the distinct keys are turned into text, then grouped once more. A project with
+    # no key is counted under none.
+    groups, labels = pd.factorize(np.array([str(u) for u in uniques], dtype=object))
+    key = np.where(keys >= 0, groups[np.maximum(keys, 0)], -1) if len(groups) else keys
+    known = (band_codes >= 0) & (key >= 0)
     width = len(bands)
     flat = np.bincount(key[known] * width + band_codes[known], minlength=len(labels) * width)
-    counts = pd.DataFrame(flat.reshape(len(labels), width), columns=bands)
-    counts.insert(0, by, np.asarray(labels, dtype=object))
-    counts = counts.rename(columns={GREY: "not_evaluated"})
-    counts.insert(1, "evaluated", counts[[GREEN, YELLOW, RED]].sum(axis=1))
-    evaluated = counts["evaluated"].where(counts["evaluated"] > 0)
-    for band in (GREEN, YELLOW, RED):
-        counts[f"{band}_pct"] = counts[band] / evaluated * 100
-    order = sorted(range(len(counts)), key=lambda i: natural_key(counts[by].iloc[i]))
-    return counts.iloc[order].reset_index(drop=True)
+    counts = flat.reshape(len(labels), width)  # green, yellow, red, grey per key
+    evaluated = counts[:, :3].sum(axis=1)
+    share = np.where(evaluated > 0, evaluated, np.nan)
+    order = sorted(range(len(labels)), key=lambda i: natural_key(labels[i]))
+    columns = {by: np.asarray(labels, dtype=object)[order], "evaluated": evaluated[order]}
+    columns |= {band: counts[order, j] for j, band in enumerate((GREEN, YELLOW, RED))}
+    columns["not_evaluated"] = counts[order, 3]
+    for j, band in enumerate((GREEN, YELLOW, RED)):
+        columns[f"{band}_pct"] = counts[order, j] / share[order] * 100
+    return pd.DataFrame(columns)
 
 
 def with_total(summary: pd.DataFrame, label: str = "รวม") -> pd.DataFrame:
