@@ -98,11 +98,11 @@ class Sizes:
 
 SIZES = {
     "full": Sizes(
-        100_000, 5_000, 100, 200, 5_000, repeat=5, repeat_heavy=2, trace_heavy=True,
+        100_000, 5_000, 100, 200, 5_000, repeat=9, repeat_heavy=3, trace_heavy=True,
         score_growth=(1_000, 10_000, 100_000), book_growth=(10, 100, 1_000),
     ),
     "quick": Sizes(
-        20_000, 5_000, 20, 200, 5_000, repeat=5, repeat_heavy=1, trace_heavy=False,
+        20_000, 5_000, 20, 200, 5_000, repeat=5, repeat_heavy=2, trace_heavy=False,
         score_growth=(1_000, 10_000, 100_000), book_growth=(2, 20),
     ),
     "tiny": Sizes(
@@ -322,6 +322,16 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Best time of each, the runs taking turns: a burst of load from other processes on a
+    shared machine then falls on both sides of a ratio alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, fn in runs.items():
+            times[name].append(best_time(fn, 1))
+    return {name: min(t) for name, t in times.items()}
+
+
 def peak_mb(fn: Callable[[], object]) -> float:
     """tracemalloc's peak of Python allocations during one (untimed) run, in MB."""
     gc.collect()
@@ -380,15 +390,17 @@ def bench_score(sizes: Sizes, results: Results, trace: bool) -> None:
         best_time(lambda: score_loop(frame, 3), 1),
         peak_mb(lambda: score_loop(frame, 3)) if trace_loop else None,
     )
-    # Interleaved, so a burst of load from other processes hits all three alike.
-    times: dict[str, list[float]] = {"score_records_loop": [], "numpy_floor": [], "engine": []}
-    for _ in range(sizes.repeat):
-        times["score_records_loop"].append(best_time(lambda: score_records(records, 3), 1))
-        times["numpy_floor"].append(best_time(lambda: score_floor(typed), 1))
-        times["engine"].append(best_time(lambda: evaluate(frame, 3), 1))
-    results.add("score_records_loop", min(times["score_records_loop"]))
-    results.add("numpy_floor", min(times["numpy_floor"]), peak_mb(lambda: score_floor(typed)))
-    results.add("engine", min(times["engine"]), peak_mb(lambda: evaluate(frame, 3)))
+    best = interleaved(
+        {
+            "score_records_loop": lambda: score_records(records, 3),
+            "numpy_floor": lambda: score_floor(typed),
+            "engine": lambda: evaluate(frame, 3),
+        },
+        sizes.repeat,
+    )
+    results.add("score_records_loop", best["score_records_loop"])
+    results.add("numpy_floor", best["numpy_floor"], peak_mb(lambda: score_floor(typed)))
+    results.add("engine", best["engine"], peak_mb(lambda: evaluate(frame, 3)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,12 +463,12 @@ def bench_udfs(sizes: Sizes, results: Results) -> None:
     assert np.allclose(column(block["project_avg"]), per_row.to_numpy(float), equal_nan=True)
     assert [row[0] for row in block["band"]] == ev.kpis["band"].tolist()
     results.notes.append("UDF block and engine agree (achievements, bands, project averages)")
-    times: dict[str, list[float]] = {"udf_block": [], "engine_udf_rows": []}
-    for _ in range(sizes.repeat):
-        times["udf_block"].append(best_time(lambda: udf_block(ranges), 1))
-        times["engine_udf_rows"].append(best_time(lambda: evaluate(frame, 3), 1))
-    results.add("udf_block", min(times["udf_block"]))
-    results.add("engine_udf_rows", min(times["engine_udf_rows"]))
+    best = interleaved(
+        {"udf_block": lambda: udf_block(ranges), "engine_udf_rows": lambda: evaluate(frame, 3)},
+        sizes.repeat,
+    )
+    results.add("udf_block", best["udf_block"])
+    results.add("engine_udf_rows", best["engine_udf_rows"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,16 +541,14 @@ def bench_rebuild(sizes: Sizes, results: Results, work: Path, trace: bool) -> No
         wb = openpyxl.load_workbook(book, keep_vba=True)
         wb.save(copy)
 
-    results.add(
-        "openpyxl_roundtrip",
-        best_time(roundtrip, sizes.repeat_heavy),
-        peak_mb(roundtrip) if trace else None,
+    pair = interleaved(
+        {"openpyxl_roundtrip": roundtrip, "rebuild": lambda: rebuild(book, 3)},
+        sizes.repeat_heavy,
     )
     results.add(
-        "rebuild",
-        best_time(lambda: rebuild(book, 3), sizes.repeat_heavy),
-        peak_mb(lambda: rebuild(book, 3)) if trace else None,
+        "openpyxl_roundtrip", pair["openpyxl_roundtrip"], peak_mb(roundtrip) if trace else None
     )
+    results.add("rebuild", pair["rebuild"], peak_mb(lambda: rebuild(book, 3)) if trace else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -616,15 +626,22 @@ def bench_consolidate(sizes: Sizes, results: Results, work: Path, trace: bool) -
     output = work / "national.xlsx"
     report = consolidate([work / "units"], output, None)
     assert report.count("ok", "warnings") == len(paths), str(report)
+    pair = interleaved(
+        {
+            "calamine_read_all": lambda: calamine_read_all(paths),
+            "consolidate": lambda: consolidate([work / "units"], output, None),
+        },
+        sizes.repeat_heavy,
+    )
     results.add(
         "calamine_read_all",
-        best_time(lambda: calamine_read_all(paths), max(sizes.repeat_heavy, 2)),
+        pair["calamine_read_all"],
         peak_mb(lambda: calamine_read_all(paths)) if trace else None,
     )
     workers = default_workers(len(paths))
     results.add(
         "consolidate",
-        best_time(lambda: consolidate([work / "units"], output, None), sizes.repeat_heavy),
+        pair["consolidate"],
         # One process when traced: tracemalloc does not see into worker processes.
         peak_mb(lambda: consolidate([work / "units"], output, None, workers=1)) if trace else None,
     )

@@ -186,11 +186,9 @@ def read_unit_files(
 
     Returns the files (every one, with its status), the plan year (พ.ศ.) and its kind.
     """
-    files = open_unit_files(paths, workers)
+    files = open_unit_files(paths, workers, typed=True)
     year_be, year_kind = keep_one_year(files)
     keep_newest_per_unit(files)
-    import_kpis(files)
-    import_budgets(files)
     for f in files:
         if f.usable:
             f.status = ERRORS if f.n_errors else WARNINGS if f.n_warnings else OK
@@ -215,25 +213,47 @@ def default_workers(n_files: int) -> int:
 
 
 def open_unit_files(
-    paths: Sequence[Path | InputFile], workers: int | None = None
+    paths: Sequence[Path | InputFile], workers: int | None = None, *, typed: bool = False
 ) -> list[UnitFile]:
-    """``open_unit_file`` of every path, in input order, over ``workers`` processes.
+    """``open_unit_file`` of every path, in input order, over ``workers`` processes; with
+    ``typed``, each process also types the tables it read (``import_kpis``,
+    ``import_budgets``), so typing is spread over the cores too and the typed frames, not the
+    raw cells, come back.
 
-    Checking and parsing a file is independent of every other file and is most of a
+    Checking, parsing and typing a file is independent of every other file and is most of a
     consolidation's time, so it is spread over the cores. ``workers=1``, or a system where
     workers cannot be forked, reads in this process. Should a worker die (the OS killing it for
     memory, a crash in a parser), the files are read again here, one by one, as before.
     """
     paths = list(paths)
     workers = default_workers(len(paths)) if workers is None else max(1, workers)
+    read = _open_and_type if typed else _open_only
     if workers == 1 or len(paths) < 2 or not CAN_FORK:
-        return [open_unit_file(p) for p in paths]
-    chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
+        return read(paths)
+    # A few chunks per worker even out big and small files; each chunk is typed in one
+    # stacked import, whose cost is per column: chunks are not made smaller than needed.
+    n_chunks = min(len(paths), workers * 2)
+    chunks = [paths[k::n_chunks] for k in range(n_chunks)]
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(open_unit_file, paths, chunksize=chunk))
+            done = list(pool.map(read, chunks))
     except BrokenProcessPool:
-        return [open_unit_file(p) for p in paths]
+        return read(paths)
+    out: list[UnitFile] = [None] * len(paths)  # type: ignore[list-item]
+    for k, files in enumerate(done):
+        out[k::n_chunks] = files
+    return out
+
+
+def _open_only(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
+    return [open_unit_file(p) for p in paths]
+
+
+def _open_and_type(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
+    files = _open_only(paths)
+    import_kpis(files)
+    import_budgets(files)
+    return files
 
 
 def read_unit_file(path: Path | InputFile) -> UnitFile:
