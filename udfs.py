@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -67,6 +68,8 @@ def _column(value: object, n: int | None = None) -> pd.Series:
     return pd.Series(_cells(value, n), dtype=object)
 
 
+_THAI_DIGIT = re.compile("[๐-๙]")
+
 # What Excel hands over for a number or an empty cell: these need no reading at all.
 _PLAIN = {float, int, type(None)}
 
@@ -95,6 +98,13 @@ def _numbers(value: object, n: int | None = None) -> tuple[np.ndarray, list[str 
     return values, notes or []
 
 
+def _texts(cells: list[object]) -> np.ndarray:
+    """Cells as stripped text (``normalise_text``); a column of plain text takes one pass."""
+    if set(map(type, cells)) == {str} and not _THAI_DIGIT.search("".join(cells)):
+        return np.array([c.strip() for c in cells], dtype=object)
+    return normalise_text(pd.Series(cells, dtype=object)).to_numpy(object)
+
+
 def _word(cell: object, words: dict[str, str], default: str) -> str:
     if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return default
@@ -107,9 +117,11 @@ def _words(value: object, n: int, words: dict[str, str], default: str) -> np.nda
         return np.full(n, default, dtype=object)
     cells = _cells(value, n)
     # The dropdown's own words are looked up as they are; only the rest is cleaned first.
-    found = [words.get(c) if type(c) is str else None for c in cells]
-    pairs = zip(found, cells, strict=True)
-    return np.array([f if f is not None else _word(c, words, default) for f, c in pairs], object)
+    found = list(map(words.get, cells))  # every cell Excel passes is hashable
+    if None in found:
+        pairs = zip(found, cells, strict=True)
+        found = [f if f is not None else _word(c, words, default) for f, c in pairs]
+    return np.array(found, dtype=object)
 
 
 def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> Grid:
@@ -221,12 +233,13 @@ def SSO_WAVG(values, weights):
 @cell_safe
 def SSO_PROJECT_AVG(project_ids, achievements, weights):
     """ค่าเฉลี่ยของงาน/โครงการ: each row gets its project's weighted average (due rows only)."""
-    ids = normalise_text(_column(project_ids)).to_numpy(object)
+    ids = _texts(_cells(project_ids))
     n = len(ids)
     v, v_notes = _numbers(achievements, n)
     w, w_notes = _numbers(weights, n)
-    averages = group_weighted_average(ids, v, w)
-    per_row = np.where(ids == "", np.nan, pd.Series(ids).map(averages).to_numpy("float64"))
+    averages = group_weighted_average(ids, v, w).to_numpy("float64")
+    codes, _ = pd.factorize(ids)  # the same first-seen order as the averages
+    per_row = np.where(ids == "", np.nan, averages[codes])
     return _out(per_row, _merge(v_notes, w_notes))
 
 
@@ -314,7 +327,9 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter):
         months_through(q)
     except (TypeError, ValueError) as err:
         raise CallError("ไตรมาสต้องเป็น 1-4 / quarter must be 1-4") from err
-    agg = _words(aggregation, n, AGGREGATION_WORDS, "sum")
-    monthly = None if np.isnan(m_values).all() else m_values.reshape(n, 12)
-    values = cumulative(q_values.reshape(n, 4), monthly, agg, q)
+    if np.isnan(m_values).all():  # typed by quarter: how months add up does not matter
+        values = cumulative(q_values.reshape(n, 4), None, "sum", q)
+    else:
+        agg = _words(aggregation, n, AGGREGATION_WORDS, "sum")
+        values = cumulative(q_values.reshape(n, 4), m_values.reshape(n, 12), agg, q)
     return _out(values, notes)
