@@ -131,9 +131,7 @@ def evaluate(
     per_status = np.bincount(
         codes * len(STATUSES) + status, minlength=n_projects * len(STATUSES)
     ).reshape(n_projects, len(STATUSES))
-    projects = pd.DataFrame(
-        {c: source[c].array.take(first_rows) for c in PROJECT_COLUMNS}, copy=False
-    )
+    projects = source[list(PROJECT_COLUMNS)].take(first_rows).reset_index(drop=True)
     projects["budget"] = project_budget
     projects["average_pct"] = average
     projects["band"] = _text(BAND_CODES[project_band], projects.index)
