@@ -218,9 +218,9 @@ class XlsxSheet:
             )
         chart.set_title({"name": title})
         chart.set_legend({"position": "bottom"})
-        # In a bar chart XlsxWriter's x axis is the categories' (vertical) one.
-        chart.set_x_axis({"reverse": True})  # first category on top, like the table
-        chart.set_y_axis({"major_gridlines": {"visible": False}})
+        # A bar chart's axes are swapped: XlsxWriter's y axis holds the categories.
+        chart.set_x_axis({"major_gridlines": {"visible": False}})
+        chart.set_y_axis({"reverse": True})  # first category on top, like the table
         height_cm = max(CHART_HEIGHT_CM, 1.2 * (last - min_row) + 3)
         chart.set_size({"width": _px(CHART_WIDTH_CM), "height": _px(height_cm)})
         self.ws.insert_chart(anchor, chart)
