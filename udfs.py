@@ -20,6 +20,8 @@ to ``Application.MacroOptions``; Excel keeps 255 characters of each), in the cat
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -33,7 +35,7 @@ from sso_kpi.rollup import cumulative, rollup_months
 from sso_kpi.schema import AGGREGATION_WORDS, DIRECTION_WORDS
 from sso_kpi.scoring import BAND_TH, BandRule, achievement, band, group_weighted_average
 from sso_kpi.scoring import weighted_average as engine_weighted_average
-from sso_kpi.values import key_text, normalise_text, parse_numbers
+from sso_kpi.values import MAX_ABS, THAI_DIGITS, key_text, normalise_text, parse_numbers
 
 Grid = list[list[object]]
 # Excel's function wizard lists the functions under this category (xlwings' default: "xlwings").
@@ -55,47 +57,95 @@ def _grid(value: object) -> Grid:
         return []
     if not isinstance(value[0], list | tuple):
         return [[v] for v in value]
-    return [list(row) for row in value]
+    return value  # rows are only read, never changed: no copy
 
 
-def _column(value: object, n: int | None = None) -> pd.Series:
-    """Flatten a range column-wise to one Series; a single cell broadcasts to ``n`` rows."""
-    cells = [c for row in _grid(value) for c in row]
+def _cells(value: object, n: int | None = None) -> list[object]:
+    """Flatten a range row by row to one list; a single cell broadcasts to ``n`` rows."""
+    cells = list(itertools.chain.from_iterable(_grid(value)))
     if n is not None and len(cells) == 1 and n != 1:
         cells = cells * n
     if n is not None and len(cells) != n:
         raise CallError(SHAPE_ERROR)
-    return pd.Series(cells, dtype=object)
+    return cells
+
+
+def _column(value: object, n: int | None = None) -> pd.Series:
+    """Flatten a range column-wise to one Series; a single cell broadcasts to ``n`` rows."""
+    return pd.Series(_cells(value, n), dtype=object)
+
+
+_THAI_DIGIT = re.compile("[๐-๙]")
+
+# What Excel hands over for a number or an empty cell: these need no reading at all.
+_PLAIN = {float, int, type(None)}
+
+
+def _read_numbers(cells: list[object]) -> tuple[np.ndarray, list[str | None] | None]:
+    """Numbers of a flat list of cells, and a note per cell where one could not be read
+    (None: every cell was read). A range of numbers and blanks, what Excel nearly always
+    passes, is converted in one step; anything else goes through the engine's reader."""
+    if cells.count(None) == len(cells):  # a blank block (the months nobody types)
+        return np.full(len(cells), np.nan), None
+    if set(map(type, cells)) <= _PLAIN:
+        try:
+            values = np.array(cells, dtype="float64")  # None becomes NaN
+        except OverflowError:  # an int past any float: the reader says so
+            values = np.array([np.inf])
+        with np.errstate(invalid="ignore"):
+            if not (np.abs(values) > MAX_ABS).any():  # no inf, nothing absurd: nothing to say
+                return values, None
+    parsed = parse_numbers(pd.Series(cells, dtype=object))
+    notes = [None if p is None else f"{p[0]} / {p[1]}" for p in parsed.problems]
+    return parsed.values.to_numpy("float64"), notes
 
 
 def _numbers(value: object, n: int | None = None) -> tuple[np.ndarray, list[str | None]]:
-    parsed = parse_numbers(_column(value, n))
-    notes = [None if p is None else f"{p[0]} / {p[1]}" for p in parsed.problems]
-    return parsed.values.to_numpy("float64"), notes
+    values, notes = _read_numbers(_cells(value, n))
+    return values, notes or []
+
+
+def _texts(cells: list[object]) -> np.ndarray:
+    """Cells as stripped text (``normalise_text``); a column of plain text takes one pass."""
+    if set(map(type, cells)) == {str} and not _THAI_DIGIT.search("".join(cells)):
+        return np.array([c.strip() for c in cells], dtype=object)
+    return normalise_text(pd.Series(cells, dtype=object)).to_numpy(object)
+
+
+def _word(cell: object, words: dict[str, str], default: str) -> str:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return default
+    text = str(cell).translate(THAI_DIGITS).strip().lower()
+    return words.get(text, words.get(text.replace(" ", ""), default))
 
 
 def _words(value: object, n: int, words: dict[str, str], default: str) -> np.ndarray:
     if value is None:
         return np.full(n, default, dtype=object)
-    text = normalise_text(_column(value, n)).str.lower()
-    return text.map(lambda t: words.get(t, default)).to_numpy(object)
+    cells = _cells(value, n)
+    # The dropdown's own words are looked up as they are; only the rest is cleaned first.
+    found = list(map(words.get, cells))  # every cell Excel passes is hashable
+    if None in found:
+        pairs = zip(found, cells, strict=True)
+        found = [f if f is not None else _word(c, words, default) for f, c in pairs]
+    return np.array(found, dtype=object)
 
 
-def _out(values: Sequence[object], notes: Sequence[str | None] = ()) -> Grid:
+def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> Grid:
     """One column back to Excel: NaN as an empty cell, a problem note where there is one."""
-    rows = []
-    for i, v in enumerate(values):
-        note = notes[i] if i < len(notes) else None
-        if note:
-            rows.append([note])
-        elif isinstance(v, float) and np.isnan(v):
-            rows.append([None])
-        else:
-            rows.append([v.item() if isinstance(v, np.generic) else v])
+    plain = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    rows = [[None if v != v else v] for v in plain]  # NaN != NaN: an empty cell
+    for i, note in enumerate(notes or ()):
+        if note and i < len(rows):
+            rows[i] = [note]
     return rows
 
 
 def _merge(*notes: Sequence[str | None]) -> list[str | None]:
+    """The first note of each row over several columns' notes ([] for a column without)."""
+    notes = [n for n in notes if n]
+    if len(notes) <= 1:
+        return list(notes[0]) if notes else []
     return [next((n for n in row if n), None) for row in zip(*notes, strict=True)]
 
 
@@ -118,7 +168,7 @@ def _cancelled(plan_status: object, project_ids: object, quarter: object, n: int
     """Rows cancelled at ``quarter`` (ยกเลิกในไตรมาส N from N on; a ยกเลิกแผนงาน project)."""
     if plan_status is None or quarter in (None, ""):
         return np.zeros(n, dtype=bool)
-    ids = [""] * n if project_ids is None else normalise_text(_column(project_ids, n))
+    ids = [""] * n if project_ids is None else key_text(_column(project_ids, n))
     frame = pd.DataFrame({"project_id": list(ids), "plan_status": _column(plan_status, n)})
     return cancelled_at(frame, int(float(quarter)))  # type: ignore[arg-type]
 
@@ -266,13 +316,14 @@ def SSO_WAVG(values, weights):
 @cell_safe
 def SSO_PROJECT_AVG(project_ids, achievements, weights):
     """ค่าเฉลี่ยของงาน/โครงการ: แต่ละแถวได้ค่าเฉลี่ยถ่วงน้ำหนักของโครงการตน (เฉพาะตัวชี้วัดที่ถึงกำหนด) / Each row gets its project's weighted average of due indicators."""
-    # ค่าเฉลี่ยของงาน/โครงการ: each row gets its project's weighted average (due rows only).
-    ids = key_text(_column(project_ids)).to_numpy(object)  # 1 and "1": one project, as the engine
+    # Ids as the engine reads them (1 and "1": one project).
+    ids = key_text(pd.Series(_cells(project_ids), dtype=object)).to_numpy(object)
     n = len(ids)
     v, v_notes = _numbers(achievements, n)
     w, w_notes = _numbers(weights, n)
-    averages = group_weighted_average(ids, v, w)
-    per_row = np.where(ids == "", np.nan, pd.Series(ids).map(averages).to_numpy("float64"))
+    averages = group_weighted_average(ids, v, w).to_numpy("float64")
+    codes, _ = pd.factorize(ids)  # the same first-seen order as the averages
+    per_row = np.where(ids == "", np.nan, averages[codes])
     return _out(per_row, _merge(v_notes, w_notes))
 
 
@@ -368,33 +419,22 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter):
         raise CallError(
             "ต้องเลือก 4 คอลัมน์ไตรมาสและ 12 คอลัมน์เดือน / select 4 quarter and 12 month columns"
         )
-    q_parsed = parse_numbers(pd.Series([c for row in q_grid for c in row], dtype=object))
-    m_parsed = parse_numbers(pd.Series([c for row in m_grid for c in row], dtype=object))
     n = len(q_grid)
-    notes = [
-        next(
-            (
-                f"{p[0]} / {p[1]}"
-                for p in [
-                    *q_parsed.problems[4 * i : 4 * i + 4],
-                    *m_parsed.problems[12 * i : 12 * i + 12],
-                ]
-                if p
-            ),
-            None,
-        )
-        for i in range(n)
-    ]
+    q_values, q_notes = _read_numbers(_cells(q_grid))
+    m_values, m_notes = _read_numbers(_cells(m_grid))
+    notes = None
+    if q_notes or m_notes:  # a row shows its first unreadable cell, quarters before months
+        q_notes, m_notes = q_notes or [None] * (4 * n), m_notes or [None] * (12 * n)
+        per_row = ([*q_notes[4 * i : 4 * i + 4], *m_notes[12 * i : 12 * i + 12]] for i in range(n))
+        notes = [next((p for p in row if p), None) for row in per_row]
     try:
         q = int(float(quarter))
         months_through(q)
     except (TypeError, ValueError) as err:
         raise CallError("ไตรมาสต้องเป็น 1-4 / quarter must be 1-4") from err
-    agg = _words(aggregation, n, AGGREGATION_WORDS, "sum")
-    values = cumulative(
-        q_parsed.values.to_numpy("float64").reshape(n, 4),
-        m_parsed.values.to_numpy("float64").reshape(n, 12),
-        agg,
-        q,
-    )
+    if np.isnan(m_values).all():  # typed by quarter: how months add up does not matter
+        values = cumulative(q_values.reshape(n, 4), None, "sum", q)
+    else:
+        agg = _words(aggregation, n, AGGREGATION_WORDS, "sum")
+        values = cumulative(q_values.reshape(n, 4), m_values.reshape(n, 12), agg, q)
     return _out(values, notes)

@@ -193,7 +193,7 @@ def budget_rows(unit_index: int, *, seed: int = 2564) -> pd.DataFrame:
 def unit_names(n: int) -> list[str]:
     """``n`` distinct provincial office names (สำนักงานประกันสังคมจังหวัด …, then สาขา)."""
     names = [f"สำนักงานประกันสังคมจังหวัด{p}" for p in PROVINCES]
-    names += [f"สำนักงานประกันสังคมจังหวัด{p} สาขา {i}" for i in range(2, 9) for p in PROVINCES]
+    names += [f"สำนักงานประกันสังคมจังหวัด{p} สาขา {i}" for i in range(2, 20) for p in PROVINCES]
     return names[:n]
 
 

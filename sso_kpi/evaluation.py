@@ -11,6 +11,8 @@ from .importing import Imported, invalid_rows
 from .plan_status import CANCELLED, PROJECT_MARK, cancelled_at, cancelled_projects, marks
 from .rollup import band_summary, quarter_values
 from .scoring import (
+    BAND_CODES,
+    BANDS,
     GREY,
     INVALID,
     NOT_REPORTED,
@@ -18,11 +20,15 @@ from .scoring import (
     RED,
     STATUSES,
     BandRule,
-    achievement,
-    band,
-    count_table,
-    group_weighted_average,
+    achievement_codes,
+    band_codes,
 )
+
+OK_CODE, NOT_REPORTED_CODE, INVALID_CODE = (STATUSES.index(s) for s in (OK, NOT_REPORTED, INVALID))
+# A cancelled indicator (ยกเลิกในไตรมาส N) is a status of an evaluation, not of a score.
+STATUS_TEXT = np.array([*STATUSES, CANCELLED], dtype=object)
+CANCELLED_CODE = len(STATUSES)
+GREY_CODE = BANDS.index(GREY)
 
 PROJECT_COLUMNS = (
     "project_id",
@@ -54,6 +60,23 @@ class Evaluation:
         return p[p["evaluated"] & (p["n_not_reported"] == p["n_due"])]
 
 
+def _cancelled(source: pd.DataFrame, quarter: int, invalid: np.ndarray | None):
+    """Rows cancelled at ``quarter``, or None when the plan marks nothing (most plans: the
+    marks are not parsed at all then)."""
+    if "plan_status" not in source.columns:
+        return None
+    typed = source["plan_status"].to_numpy(object)
+    if not any(isinstance(v, str) and v.strip() for v in typed):
+        return None
+    cancelled = cancelled_at(source, quarter)
+    return cancelled & ~invalid if invalid is not None else cancelled
+
+
+def _text(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """A column of codes as text, kept as Python strings (no per-row string-type check)."""
+    return pd.Series(values, index=index, dtype=object, copy=False)
+
+
 def evaluate(
     kpis: pd.DataFrame | Imported,
     quarter: int,
@@ -65,61 +88,91 @@ def evaluate(
 
     ``cap`` is the workbook-wide cap; an indicator's own ``cap`` column wins over it.
     Rows with an import error are status ``invalid`` and never averaged.
+
+    The frame is taken as typed (``read_table`` typed and checked it once; nothing is parsed
+    again here). Statuses and bands are small integer codes until the frames are made, and
+    projects are factorised once: every per-project figure is one ``bincount`` over them.
     """
-    invalid = invalid_rows(kpis) if isinstance(kpis, Imported) else np.zeros(len(kpis), bool)
-    frame = (kpis.frame if isinstance(kpis, Imported) else kpis).copy()
-    plan, result = quarter_values(frame, quarter)
-    own_cap = frame["cap"].to_numpy("float64", na_value=np.nan)
+    if isinstance(kpis, Imported):
+        source, invalid = kpis.frame, invalid_rows(kpis)
+    else:
+        source, invalid = kpis, None
+    plan, result = quarter_values(source, quarter)
+    own_cap = source["cap"].to_numpy("float64", na_value=np.nan)
     if cap is not None:
         own_cap = np.where(np.isnan(own_cap), cap, own_cap)
-    pct, status = achievement(plan, result, frame["direction"].to_numpy(object), own_cap)
-    status = np.where(invalid, INVALID, status)
+    lower = source["direction"].to_numpy(object) == "lower"
+    pct, status = achievement_codes(plan, result, lower, own_cap)
+    if invalid is not None and invalid.any():
+        status[invalid] = INVALID_CODE
+        pct[invalid] = np.nan
     # Plan changes (plan_status): out of every average from the cancelling quarter on.
-    cancelled = cancelled_at(frame, quarter) & ~invalid
-    status = np.where(cancelled, CANCELLED, status)
-    pct = np.where(invalid | cancelled, np.nan, pct)
+    cancelled = _cancelled(source, quarter, invalid)
+    if cancelled is not None:
+        status[cancelled] = CANCELLED_CODE
+        pct[cancelled] = np.nan
+    kpi_band = band_codes(pct, rule)
 
+    # Copy-on-write (pandas ≥ 3): the new columns never reach the caller's frame.
+    frame = source.copy(deep=False)
     frame["plan"] = plan
     frame["result"] = result
     frame["achievement_pct"] = pct
-    frame["status"] = status
-    frame["band"] = band(pct, rule)
-    frame["mark"] = marks(frame)
+    frame["status"] = _text(STATUS_TEXT[status], frame.index)
+    frame["band"] = _text(BAND_CODES[kpi_band], frame.index)
+    frame["mark"] = marks(source) if cancelled is not None else ""
 
-    due = np.isin(status, (OK, NOT_REPORTED))
-    weights = np.where(due, frame["weight"].to_numpy("float64", na_value=np.nan), np.nan)
-    averages = group_weighted_average(frame["project_id"].to_numpy(object), pct, weights)
+    codes, uniques = pd.factorize(source["project_id"].to_numpy(object))
+    codes[codes < 0] = len(uniques)  # a missing id is a project of its own, numbered last
+    n, n_projects = len(codes), (int(codes.max()) + 1 if len(codes) else 0)
+    # Codes are numbered in first-seen order, so a project's first row is where the running
+    # maximum of the codes goes up: its details come from that row.
+    first = np.ones(n, dtype=bool)
+    first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    first_rows = np.flatnonzero(first)
 
-    # A project's details come from its first row;
-    # the budget is the first one typed, as planners often fill it on one row only.
-    first = ~frame["project_id"].duplicated().to_numpy()
-    projects = frame.loc[first, list(PROJECT_COLUMNS)].set_index("project_id")
-    budget = frame.groupby("project_id", sort=False, dropna=False)["budget"].first()
-    projects["budget"] = budget.reindex(projects.index).to_numpy("float64")
-    projects["average_pct"] = averages.reindex(projects.index).to_numpy("float64")
-    projects["band"] = band(projects["average_pct"], rule)
-    projects["evaluated"] = projects["band"] != GREY
-    per_status = count_table(frame["project_id"], status, STATUSES).reindex(projects.index)
-    projects["n_kpis"] = per_status.sum(axis=1).to_numpy()
-    projects["n_due"] = (per_status[OK] + per_status[NOT_REPORTED]).to_numpy()
-    projects["n_not_reported"] = per_status[NOT_REPORTED].to_numpy()
-    projects["n_invalid"] = per_status[INVALID].to_numpy()
-    projects["n_cancelled"] = (
-        (pd.Series(status == CANCELLED).groupby(frame["project_id"].to_numpy(object)).sum())
-        .reindex(projects.index)
-        .to_numpy()
-    )
-    dropped = projects.index.isin(list(cancelled_projects(frame)))
-    projects["mark"] = np.where(dropped, PROJECT_MARK, "")
-    projects = projects.reset_index()
+    due = status <= NOT_REPORTED_CODE
+    weight = source["weight"].to_numpy("float64", na_value=np.nan)
+    use = due & ~np.isnan(weight) & ~np.isnan(pct)
+    weighted = np.bincount(codes[use], weights=(weight * pct)[use], minlength=n_projects)
+    total = np.bincount(codes[use], weights=weight[use], minlength=n_projects)
+    average = np.full(n_projects, np.nan)
+    np.divide(weighted, total, out=average, where=total > 0)
+    project_band = band_codes(average, rule)
 
-    counted = counted_projects(projects)
+    # The budget is the first one typed, as planners often fill it on one row only.
+    budget = source["budget"].to_numpy("float64", na_value=np.nan)
+    typed = np.flatnonzero(~np.isnan(budget))
+    first_typed = np.full(n_projects, n, dtype=np.intp)
+    np.minimum.at(first_typed, codes[typed], typed)
+    has_budget = first_typed < n
+    project_budget = np.full(n_projects, np.nan)
+    project_budget[has_budget] = budget[first_typed[has_budget]]
+
+    per_status = np.bincount(
+        codes * len(STATUS_TEXT) + status, minlength=n_projects * len(STATUS_TEXT)
+    ).reshape(n_projects, len(STATUS_TEXT))
+    projects = source[list(PROJECT_COLUMNS)].take(first_rows).reset_index(drop=True)
+    projects["budget"] = project_budget
+    projects["average_pct"] = average
+    projects["band"] = _text(BAND_CODES[project_band], projects.index)
+    projects["evaluated"] = project_band != GREY_CODE
+    projects["n_kpis"] = np.bincount(codes, minlength=n_projects)
+    projects["n_due"] = per_status[:, OK_CODE] + per_status[:, NOT_REPORTED_CODE]
+    projects["n_not_reported"] = per_status[:, NOT_REPORTED_CODE]
+    projects["n_invalid"] = per_status[:, INVALID_CODE]
+    projects["n_cancelled"] = per_status[:, CANCELLED_CODE]
+    dropped = list(cancelled_projects(source)) if cancelled is not None else []
+    projects["mark"] = np.where(projects["project_id"].isin(dropped), PROJECT_MARK, "")
+
+    counting = (projects["mark"] != PROJECT_MARK).to_numpy()  # page 2 leaves out ยกเลิกแผนงาน
+    counted = projects[counting]
     return Evaluation(
         quarter=quarter,
         kpis=frame,
         projects=projects,
-        summary=band_summary(counted, "strategy"),
-        summary_by_fund=band_summary(counted, "fund"),
+        summary=band_summary(counted, "strategy", band_codes=project_band[counting]),
+        summary_by_fund=band_summary(counted, "fund", band_codes=project_band[counting]),
     )
 
 

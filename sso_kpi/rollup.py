@@ -18,7 +18,7 @@ import pandas as pd
 
 from .periods import months_through
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
-from .scoring import GREEN, GREY, RED, YELLOW, count_table, natural_key
+from .scoring import GREEN, GREY, RED, YELLOW, natural_key
 
 
 def rollup_months(months: object, aggregation: object, through: int = 12) -> np.ndarray:
@@ -72,14 +72,16 @@ def cumulative(
 
 def quarter_values(kpis: pd.DataFrame, quarter: int) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative plan and result to the end of ``quarter`` for every row of a KPI frame."""
-    aggregation = kpis["aggregation"].to_numpy(object)
     out = []
     for quarterly, monthly in ((PLAN_Q, PLAN_M), (RESULT_Q, RESULT_M)):
-        months = (
-            kpis[list(monthly)].to_numpy("float64", na_value=np.nan) if monthly[0] in kpis else None
-        )
-        typed = kpis[list(quarterly)].to_numpy("float64", na_value=np.nan)
-        out.append(cumulative(typed, months, aggregation, quarter))
+        typed = kpis[quarterly[quarter - 1]].to_numpy("float64", na_value=np.nan)
+        if monthly[0] not in kpis:  # typed by quarter only: the quarter's column is the figure
+            out.append(typed)
+            continue
+        months = kpis[list(monthly)].to_numpy("float64", na_value=np.nan)
+        aggregation = kpis["aggregation"].to_numpy(object)
+        rolled = rollup_months(months, aggregation, months_through(quarter)[-1])
+        out.append(np.where(np.isnan(typed), rolled, typed))
     return out[0], out[1]
 
 
@@ -113,22 +115,36 @@ def quarter_to_report(
     return latest_quarter(kpis) if len(kpis) else 1
 
 
-def band_summary(projects: pd.DataFrame, by: str = "strategy") -> pd.DataFrame:
+def band_summary(
+    projects: pd.DataFrame, by: str = "strategy", *, band_codes: np.ndarray | None = None
+) -> pd.DataFrame:
     """Count evaluated projects per band for each value of ``by`` (the report's page 2).
 
     Percentages are of the evaluated projects and unrounded; NaN where none was evaluated.
+    ``band_codes`` (``BANDS[code]`` per project) spares reading the band text again.
     """
-    counts = count_table(projects[by].astype(str), projects["band"], [GREEN, YELLOW, RED, GREY])
-    counts.index.name = by
-    counts = counts.rename(columns={GREY: "not_evaluated"})
-    counts.insert(0, "evaluated", counts[[GREEN, YELLOW, RED]].sum(axis=1))
-    evaluated = counts["evaluated"].where(counts["evaluated"] > 0)
-    for band in (GREEN, YELLOW, RED):
-        counts[f"{band}_pct"] = counts[band] / evaluated * 100
-    counts = counts.reset_index().rename(columns={"index": by})
-    counts.columns.name = None
-    order = sorted(counts[by], key=natural_key)
-    return counts.set_index(by).loc[order].reset_index()
+    bands = [GREEN, YELLOW, RED, GREY]
+    if band_codes is None:
+        band_codes = pd.Index(bands, dtype=object).get_indexer(projects["band"].to_numpy(object))
+    keys, uniques = pd.factorize(projects[by].to_numpy(object))
+    # Keys are compared as text (a strategy typed 1 and one typed "1" are one strategy):
+    # only the distinct keys are turned into text, then grouped once more. A project with
+    # no key is counted under none.
+    groups, labels = pd.factorize(np.array([str(u) for u in uniques], dtype=object))
+    key = np.where(keys >= 0, groups[np.maximum(keys, 0)], -1) if len(groups) else keys
+    known = (band_codes >= 0) & (key >= 0)
+    width = len(bands)
+    flat = np.bincount(key[known] * width + band_codes[known], minlength=len(labels) * width)
+    counts = flat.reshape(len(labels), width)  # green, yellow, red, grey per key
+    evaluated = counts[:, :3].sum(axis=1)
+    share = np.where(evaluated > 0, evaluated, np.nan)
+    order = sorted(range(len(labels)), key=lambda i: natural_key(labels[i]))
+    columns = {by: np.asarray(labels, dtype=object)[order], "evaluated": evaluated[order]}
+    columns |= {band: counts[order, j] for j, band in enumerate((GREEN, YELLOW, RED))}
+    columns["not_evaluated"] = counts[order, 3]
+    for j, band in enumerate((GREEN, YELLOW, RED)):
+        columns[f"{band}_pct"] = counts[order, j] / share[order] * 100
+    return pd.DataFrame(columns)
 
 
 def with_total(summary: pd.DataFrame, label: str = "รวม") -> pd.DataFrame:

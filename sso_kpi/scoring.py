@@ -63,6 +63,41 @@ def _column(x: object, n: int | None = None, dtype: str = "float64") -> np.ndarr
     return arr.reshape(-1) if arr.ndim > 1 else arr
 
 
+STATUS_CODES = np.array(STATUSES, dtype=object)  # code i ↔ STATUSES[i]
+BAND_CODES = np.array(BANDS, dtype=object)  # code i ↔ BANDS[i]
+
+
+def achievement_codes(
+    plan: np.ndarray, result: np.ndarray, lower: np.ndarray, cap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`achievement` on typed float columns, with the status as a small integer code
+    (``STATUSES[code]``): the engine's inner step, with no text made per row.
+
+    ``lower`` is a boolean column (lower is better); NaN in ``cap`` means no cap.
+    """
+    due = ~np.isnan(plan)
+    reported = ~np.isnan(result)
+    with np.errstate(invalid="ignore"):  # NaN compares false: not due / not reported
+        invalid = due & ((plan < 0) | (result < 0))
+    numerator = np.where(lower, plan, result)
+    denominator = np.where(lower, result, plan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = numerator / denominator * 100.0
+    # A zero denominator: higher-is-better with a zero plan is met by any result; lower-is-
+    # better with a zero result is met whatever the plan. The lower case with plan 0 and a
+    # positive result (numerator 0) is a plain 0 already.
+    ratio[denominator == 0] = 100.0
+    capped = np.fmin(ratio, cap)  # fmin: a NaN cap leaves the ratio as it is
+
+    status = np.zeros(len(plan), dtype=np.int8)  # OK
+    status[~reported] = 1  # NOT_REPORTED
+    status[invalid] = 3  # INVALID (a negative plan with no result is invalid, not missing)
+    status[~due] = 2  # NOT_DUE
+    pct = np.where(status == 0, capped, np.nan)
+    pct[status == 1] = 0.0
+    return pct, status
+
+
 def achievement(
     plan: object,
     result: object,
@@ -86,26 +121,19 @@ def achievement(
     result = _column(result, n)
     direction = _column(direction, n, "object")
     cap = _column(cap, n)
-    lower = direction == "lower"
+    pct, codes = achievement_codes(plan, result, direction == "lower", cap)
+    return pct, STATUS_CODES[codes]
 
-    due = ~np.isnan(plan)
-    reported = ~np.isnan(result)
-    invalid = due & ((plan < 0) | (reported & (result < 0)))
-    numerator = np.where(lower, plan, result)
-    denominator = np.where(lower, result, plan)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = numerator / denominator * 100.0
-    # A zero denominator: higher-is-better with a zero plan is met by any result; lower-is-
-    # better with a zero result is met whatever the plan. The lower case with plan 0 and a
-    # positive result (numerator 0) is a plain 0 already.
-    ratio = np.where(denominator == 0, 100.0, ratio)
-    capped = np.where(np.isnan(cap), ratio, np.minimum(ratio, cap))
 
-    status = np.select(
-        [~due, invalid, ~reported], [NOT_DUE, INVALID, NOT_REPORTED], default=OK
-    ).astype(object)
-    pct = np.select([status == OK, status == NOT_REPORTED], [capped, 0.0], default=np.nan)
-    return pct, status
+def band_codes(pct: np.ndarray, rule: BandRule | None = None) -> np.ndarray:
+    """:func:`band` as integer codes (``BANDS[code]``), for typed float columns."""
+    rule = rule or DEFAULT_BANDS
+    rounded = round_half_up(pct)
+    codes = np.full(len(pct), 2, dtype=np.int8)  # RED
+    codes[rounded >= rule.yellow_at] = 1  # YELLOW
+    codes[rounded >= rule.green_at] = 0  # GREEN
+    codes[np.isnan(pct)] = 3  # GREY
+    return codes
 
 
 def band(pct: object, rule: BandRule | None = None) -> np.ndarray:
@@ -114,14 +142,7 @@ def band(pct: object, rule: BandRule | None = None) -> np.ndarray:
     >>> band([99.5, 99.4, 50, 49.6, 49.4, np.nan]).tolist()
     ['green', 'yellow', 'yellow', 'yellow', 'red', 'grey']
     """
-    rule = rule or DEFAULT_BANDS
-    pct = _column(pct)
-    rounded = round_half_up(pct)
-    return np.select(
-        [np.isnan(pct), rounded >= rule.green_at, rounded >= rule.yellow_at],
-        [GREY, GREEN, YELLOW],
-        default=RED,
-    ).astype(object)
+    return BAND_CODES[band_codes(_column(pct), rule)]
 
 
 def weighted_average(values: object, weights: object) -> float:

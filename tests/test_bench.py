@@ -16,15 +16,33 @@ import pandas as pd
 import pytest
 
 from bench import generate
-from bench.run import GOALS, agreement, score_loop, score_records
+from bench.run import (
+    GOALS,
+    agreement,
+    excel_ranges,
+    floor_agrees,
+    floor_input,
+    growth_factors,
+    score_floor,
+    score_loop,
+    score_records,
+    udf_block,
+)
 from sso_kpi.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_bench_runs_and_ends_with_one_json_line():
+def test_the_bench_runs_and_ends_with_one_json_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--json"],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--tiny",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -38,7 +56,11 @@ def test_the_bench_runs_and_ends_with_one_json_line():
     assert all(v > 0 for v in report["ratios"].values())
     assert {
         "score_loop",
-        "score_vectorised",
+        "score_records_loop",
+        "numpy_floor",
+        "engine",
+        "udf_block",
+        "engine_udf_rows",
         "rebuild",
         "openpyxl_roundtrip",
         "consolidate",
@@ -47,6 +69,43 @@ def test_the_bench_runs_and_ends_with_one_json_line():
     assert report["peak_mb"]["max_rss"] > 0
     assert set(report["met"]) == set(GOALS) and set(report["goals"]) == set(GOALS)
     assert "loop and engine agree" in done.stdout
+    assert "numpy floor and engine agree exactly" in done.stdout
+    for kind in ("scoring", "consolidation"):
+        points = report["growth"][kind]
+        assert len(points) >= 2 and all(p["seconds"] > 0 and p["peak_mb"] > 0 for p in points)
+    assert json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["ratios"]
+    assert (tmp_path / "growth.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_floor_gives_the_engine_s_answer_and_would_catch_a_wrong_one():
+    frame = generate.indicators(3_000, seed=5)
+    frame.loc[frame.index[::41], "cap"] = 120.0
+    frame.loc[frame.index[::59], "plan_q2"] = 0.0
+    frame.loc[frame.index[::67], "result_q2"] = 0.0
+    ev = evaluate(frame, 2)
+    floor = score_floor(floor_input(frame, 2))
+    floor_agrees(floor, ev)
+    average, bands, strategies, counts = floor
+    with pytest.raises(AssertionError):
+        floor_agrees((np.nextafter(average, np.inf), bands, strategies, counts), ev)
+    with pytest.raises(AssertionError):
+        floor_agrees((average, bands, strategies, counts + np.eye(len(counts), 4, dtype=int)), ev)
+
+
+def test_the_udf_block_gives_the_engine_s_achievements():
+    frame = generate.indicators(500, seed=6)
+    block = udf_block(excel_ranges(frame))
+    ev = evaluate(frame, 3)
+    got = [np.nan if row[0] is None else row[0] for row in block["achievement"]]
+    assert np.allclose(got, ev.kpis["achievement_pct"], equal_nan=True)
+    assert [row[0] for row in block["status"]] == ev.kpis["status"].tolist()
+
+
+def test_growth_factor_is_per_tenfold():
+    points = [{"size": 10, "seconds": 1.0}, {"size": 100, "seconds": 10.0}]
+    assert growth_factors(points) == pytest.approx([10.0])
+    points.append({"size": 10_000, "seconds": 1000.0})  # two tenfold steps at once
+    assert growth_factors(points) == pytest.approx([10.0, 10.0])
 
 
 @pytest.mark.parametrize(("seed", "quarter"), [(1, 1), (2, 2), (3, 3), (4, 4)])

@@ -248,8 +248,10 @@ def test_text_from_a_units_file_stays_text(national):
     for table in ("tbl_nat_projects", "tbl_unit_red", NATIONAL_KPI_TABLE, "tbl_trend"):
         assert HOSTILE in got[table]["project_name"].tolist(), table
     with zipfile.ZipFile(out) as zf:
-        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
-        xml = "".join(zf.read(n).decode("utf-8") for n in sheets)
+        # In the sheets (inline) or the shared strings: as text, never inside a formula.
+        parts = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        parts += [n for n in zf.namelist() if n == "xl/sharedStrings.xml"]
+        xml = "".join(zf.read(n).decode("utf-8") for n in parts)
     assert "HYPERLINK" in xml  # it is there, as text
     assert not re.search(r"<f>[^<]*HYPERLINK", xml)
     csv = report.csv.read_text(encoding="utf-8-sig")

@@ -355,13 +355,16 @@ def fit_wrapped_rows(
     Neither Excel (for a file it did not save) nor LibreOffice's PDF export grows a row for
     wrapped text by itself; without this, long Thai names overprint the next row.
     """
+    chars_of: dict[int, float] = {}  # characters per line, per column
     for row in ws.iter_rows(min_row=min_row, max_row=max_row or ws.max_row):
         lines = 1
         for cell in row:
             if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
                 continue
-            width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
-            chars = max(width * 1.05 - 1, 1)
+            chars = chars_of.get(cell.column)
+            if chars is None:
+                width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+                chars = chars_of[cell.column] = max(width * 1.05 - 1, 1)
             need = sum(
                 max(1, math.ceil(display_width(part) / chars)) for part in cell.value.split("\n")
             )

@@ -125,12 +125,13 @@ def _chart_last_col(ws: Worksheet, chart_col: int) -> int:
 
 def _wrap_names(ws: Worksheet, frames: SummaryFrames) -> None:
     """Names and units wrap in fixed-width columns instead of making the sheet a screen wide."""
+    wrap = Alignment(wrap_text=True, vertical="top")  # one style object for every cell
     for name in (layout.TABLE_PROJECTS, layout.TABLE_ATTENTION):
         _, col = frames.anchors[name]
         for column, width in WRAPPED_WIDTHS.items():
             j = col + list(frames.tables[name].columns).index(column)
             for r in range(frames.header_row(name) + 1, frames.last_row(name) + 1):
-                ws.cell(row=r, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+                ws.cell(row=r, column=j).alignment = wrap
             ws.column_dimensions[get_column_letter(j)].width = width
 
 

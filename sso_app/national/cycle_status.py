@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import layout
-from sso_app.book.sheets import autosize, sheet_title, write_frame_table
 from sso_app.national.intake import UnitFile
 from sso_app.national.manifest import Manifest
+from sso_app.national.workbook import NationalSheet
+from sso_app.national.xlsx import XlsxBook
 from sso_kpi.consolidation import UNIT_KEY, National
 from sso_kpi.cycle import (
     CHANGED_AFTER_TH,
@@ -22,6 +22,7 @@ from sso_kpi.cycle import (
     submitted_months,
     unit_cycle,
 )
+from sso_kpi.scoring import DEFAULT_BANDS
 
 SHEET_CYCLE = "การส่งผล"
 TABLE_UNITS = layout.TABLE_CYCLE_UNITS
@@ -139,25 +140,23 @@ LABELS_TH = {
 }  # fmt: skip
 
 
-def cycle_sheet(wb: Workbook, cycles: Sequence[UnitCycle], national: National, month: int) -> None:
+def cycle_sheet(wb: XlsxBook, cycles: Sequence[UnitCycle], national: National, month: int) -> None:
     """The national workbook's sheet การส่งผล: each unit's standing, every changed cell,
     every cancellation."""
-    ws = wb.create_sheet(SHEET_CYCLE)
-    sheet_title(
-        ws,
-        f"การส่งผลรายหน่วยงาน เดือนที่ {month} / submissions by unit, month {month}",
-        "ส่งแล้ว / ส่งช้า (หลังวันที่กำหนด) / ยังไม่ส่ง; แก้ไขหลังส่ง = ช่องที่ต่างจากที่ส่ง; "
-        "แผนไม่ตรงกับที่อนุมัติ = ช่องแผนที่ต่างจากแผนที่แจก",
+    s = NationalSheet(
+        wb,
+        SHEET_CYCLE,
+        [
+            f"การส่งผลรายหน่วยงาน เดือนที่ {month} / submissions by unit, month {month}",
+            "ส่งแล้ว / ส่งช้า (หลังวันที่กำหนด) / ยังไม่ส่ง; แก้ไขหลังส่ง = ช่องที่ต่างจากที่ส่ง; "
+            "แผนไม่ตรงกับที่อนุมัติ = ช่องแผนที่ต่างจากแผนที่แจก",
+        ],
+        dict(DEFAULT_BANDS.colours),
     )
-    top = 4
-    for frame, name in (
-        (units_frame(cycles), TABLE_UNITS),
-        (changes_frame(cycles), TABLE_CHANGES),
-        (cancelled_frame(national), TABLE_CANCELLED),
+    for frame, name, heading in (
+        (units_frame(cycles), TABLE_UNITS, "1. สถานะการส่งผลรายหน่วยงาน / each unit's standing"),
+        (changes_frame(cycles), TABLE_CHANGES, "2. ช่องที่เปลี่ยนไป / every changed cell"),
+        (cancelled_frame(national), TABLE_CANCELLED, "3. การยกเลิก / cancellations"),
     ):
-        frame = frame.astype(object).where(frame.notna(), None)
-        ref = write_frame_table(
-            ws, frame, name=name, top=top, labels_th={c: LABELS_TH.get(c, c) for c in frame}
-        )
-        top = int(ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 3
-    autosize(ws, {}, maximum=45, skip_rows={1, 2})
+        s.table(frame, name, heading, labels=LABELS_TH)
+    s.finish()

@@ -187,18 +187,17 @@ def read_unit_files(
     *,
     progress: Callable[[int], object] | None = None,
 ) -> tuple[list[UnitFile], int, str]:
-    """Every file checked and opened (``open_unit_files``); files of another year and older
-    copies of a unit's file set aside; then all KPI and budget rows typed in one pass each
-    (the engine's import costs about the same for 200 rows or 20,000: once, not 100 times).
+    """Every file checked, opened and typed (``open_unit_files``: each worker types its files'
+    KPI and budget rows in one stacked pass, as the engine's import costs about the same for
+    200 rows or 20,000); then files of another year and older copies of a unit's file are set
+    aside.
 
     Returns the files (every one, with its status), the plan year (พ.ศ.) and its kind.
     ``progress(1)`` is called as each file has been opened (a progress bar's ``update``).
     """
-    files = open_unit_files(paths, workers, progress=progress)
+    files = open_unit_files(paths, workers, typed=True, progress=progress)
     year_be, year_kind = keep_one_year(files)
     keep_newest_per_unit(files)
-    import_kpis(files)
-    import_budgets(files)
     for f in files:
         if f.usable:
             f.status = ERRORS if f.n_errors else WARNINGS if f.n_warnings else OK
@@ -226,11 +225,15 @@ def open_unit_files(
     paths: Sequence[Path | InputFile],
     workers: int | None = None,
     *,
+    typed: bool = False,
     progress: Callable[[int], object] | None = None,
 ) -> list[UnitFile]:
-    """``open_unit_file`` of every path, in input order, over ``workers`` processes.
+    """``open_unit_file`` of every path, in input order, over ``workers`` processes; with
+    ``typed``, each process also types the tables it read (``import_kpis``,
+    ``import_budgets``), so typing is spread over the cores too and the typed frames, not the
+    raw cells, come back.
 
-    Checking and parsing a file is independent of every other file and is most of a
+    Checking, parsing and typing a file is independent of every other file and is most of a
     consolidation's time, so it is spread over the cores. ``workers=1``, or a system where
     workers cannot be forked, reads in this process. Should a worker die (the OS killing it for
     memory, a crash in a parser), the files are read again here, one by one, as before.
@@ -238,26 +241,43 @@ def open_unit_files(
     paths = list(paths)
     tick = progress or (lambda n: None)
     workers = default_workers(len(paths)) if workers is None else max(1, workers)
-
-    def one_by_one() -> list[UnitFile]:
-        out = []
-        for p in paths:
-            out.append(open_unit_file(p))
-            tick(1)
-        return out
-
     if workers == 1 or len(paths) < 2 or not CAN_FORK:
-        return one_by_one()
-    chunk = max(1, len(paths) // (workers * 4))  # small chunks even out big and small files
+        files = []
+        for path in paths:  # one by one, so the progress moves with each file
+            files.append(open_unit_file(path))
+            tick(1)
+        if typed:
+            import_kpis(files)
+            import_budgets(files)
+        return files
+    read = _open_and_type if typed else _open_only
+    # A few chunks per worker even out big and small files; each chunk is typed in one
+    # stacked import, whose cost is per column: chunks are not made smaller than needed.
+    n_chunks = min(len(paths), workers * 2)
+    chunks = [paths[k::n_chunks] for k in range(n_chunks)]
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            out = []
-            for f in pool.map(open_unit_file, paths, chunksize=chunk):  # in input order
-                out.append(f)
-                tick(1)
-            return out
+            done = []
+            for chunk, files in zip(chunks, pool.map(read, chunks), strict=True):
+                done.append(files)
+                tick(len(chunk))  # progress by chunk, as each comes back
     except BrokenProcessPool:
-        return one_by_one()
+        return read(paths)
+    out: list[UnitFile] = [None] * len(paths)  # type: ignore[list-item]
+    for k, files in enumerate(done):
+        out[k::n_chunks] = files
+    return out
+
+
+def _open_only(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
+    return [open_unit_file(p) for p in paths]
+
+
+def _open_and_type(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
+    files = _open_only(paths)
+    import_kpis(files)
+    import_budgets(files)
+    return files
 
 
 def read_unit_file(path: Path | InputFile) -> UnitFile:

@@ -1,37 +1,28 @@
 """The national workbook ``sso-kpi consolidate`` writes: one sheet per question the planning
 division asks (which files came, where each strategy stands, which units and projects are
-red, the trend, who has not reported, budget), written with openpyxl from the engine's
-``National`` result; every text a unit typed goes through ``set_text_cell``.
+red, the trend, who has not reported, budget), written with XlsxWriter (a new file written
+once: :mod:`sso_app.national.xlsx`) from the engine's ``National`` result; every text a unit
+typed is written as text, never as a formula.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout, summary
 from sso_app.book.layout import NATIONAL_KPI_TABLE
 from sso_app.book.settings import Settings, settings_rows
-from sso_app.book.sheets import (
-    add_band_formatting,
-    add_bands_chart,
-    autosize,
-    display_width,
-    write_frame_table,
-)
+from sso_app.book.sheets import display_width
 from sso_app.book.summary import COUNT_FORMAT, MONEY_FORMAT, PCT_FORMAT, band_table, title_lines
 from sso_app.files.checks import check_workbook_file
-from sso_app.files.textsafe import set_text_cell
 from sso_app.files.writing import atomic_write
 from sso_app.national.intake import ERRORS, OK, REFUSED, SKIPPED, STATUS_TEXT, WARNINGS, UnitFile
+from sso_app.national.xlsx import XlsxBook, XlsxSheet
 from sso_kpi.consolidation import UNIT_KEY, National
 from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
 from sso_kpi.values import round_half_up
@@ -192,7 +183,6 @@ LONG_TEXT = {  # column → width: names and messages wrap instead of widening t
     UNIT_KEY: 30,
     "reporting_units": 60,
 }
-WRAP = Alignment(wrap_text=True, vertical="top")
 ROW_PT = 15.0  # one line of 11-point text
 
 
@@ -240,24 +230,23 @@ def _formats(frame: pd.DataFrame) -> dict[str, str]:
     return formats
 
 
-class _Sheet:
-    """A planner-facing sheet filled top to bottom: title lines, then headed tables."""
+class NationalSheet:
+    """A planner-facing sheet filled top to bottom: title lines, then headed tables
+    (XlsxWriter: :mod:`sso_app.national.xlsx`)."""
 
-    def __init__(self, wb: Workbook, title: str, lines: Sequence[str], colours: dict[str, str]):
-        self.ws = wb.create_sheet(title)
+    def __init__(self, wb: XlsxBook, title: str, lines: Sequence[str], colours: dict[str, str]):
+        self.xs = XlsxSheet(wb, title)
+        self.book = wb
         self.colours = colours
-        self.skip_rows: set[int] = set(range(1, len(lines) + 1))  # titles spill over: no width
-        self.widths: dict[str, float] = {}
+        self.xs.no_width_rows.update(range(1, len(lines) + 1))  # titles spill over: no width
+        self.widths: dict[int, float] = {}
         for i, line in enumerate(lines, start=1):
-            cell = self.ws.cell(row=i, column=1)
-            set_text_cell(cell, line)
-            cell.font = Font(bold=True, size=14 if i == 1 else 12)
+            self.xs.write(i, 1, line, wb.fmt(bold=True, font_size=14 if i == 1 else 12))
         self.row = len(lines) + 2
-        self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
-        self.ws.page_setup.fitToWidth = 1
-        self.ws.page_setup.fitToHeight = 0
+        ws = self.xs.ws
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
 
     def table(
         self,
@@ -267,50 +256,48 @@ class _Sheet:
         *,
         band_columns: Sequence[str] = (),
         min_rows: int = 0,
+        labels: Mapping[str, str] | None = None,
     ) -> str:
         """Write a heading and ``frame`` as table ``name``; return its ref. The next block
         starts two rows below it (or below ``min_rows`` rows, to clear a chart)."""
-        heading_cell = self.ws.cell(row=self.row, column=1)
-        set_text_cell(heading_cell, heading)
-        heading_cell.font = Font(bold=True, size=12)
-        self.skip_rows.add(self.row)
+        self.xs.no_width_rows.add(self.row)
+        self.xs.write(self.row, 1, heading, self.book.fmt(bold=True, font_size=12))
         shown = _display(frame)
         top = self.row + 1
-        ref = write_frame_table(
-            self.ws,
+        columns = list(shown.columns)
+        long = [c for c in columns if c in LONG_TEXT]
+        fills = {  # the report's coloured header cells
+            c: self.colours[c.removesuffix("_pct")]
+            for c in columns
+            if c in (GREEN, YELLOW, RED, "green_pct", "yellow_pct", "red_pct")
+        }
+        ref = self.xs.table(
             shown,
             name=name,
             top=top,
-            labels_th={c: LABELS_TH.get(c, c) for c in shown.columns},
+            labels_th={c: (labels or LABELS_TH).get(c, LABELS_TH.get(c, c)) for c in columns},
+            label_fills=fills,
             number_formats=_formats(shown),
+            wrap_columns=long,
         )
-        columns = list(shown.columns)
         _, header, _, last = range_boundaries(ref)
         for column in band_columns:
             letter = get_column_letter(columns.index(column) + 1)
-            add_band_formatting(self.ws, f"{letter}{header + 1}:{letter}{last}", self.colours)
-        for column in (GREEN, YELLOW, RED, "green_pct", "yellow_pct", "red_pct"):
-            if column in columns:  # the report's coloured header cells
-                code = column.removesuffix("_pct")
-                fill = PatternFill("solid", start_color=self.colours[code])
-                self.ws.cell(row=top, column=columns.index(column) + 1).fill = fill
-        long = [c for c in columns if c in LONG_TEXT]
+            for code in BANDS:
+                self.xs.fill_rule(f"{letter}{header + 1}:{letter}{last}", code, self.colours[code])
         lines = np.ones(len(shown), dtype=int)
         for column in long:
-            j = columns.index(column) + 1
-            self.widths[get_column_letter(j)] = LONG_TEXT[column]
-            for row in range(header + 1, last + 1):
-                self.ws.cell(row=row, column=j).alignment = WRAP
+            self.widths[columns.index(column) + 1] = LONG_TEXT[column]
             needed = [wrapped_lines(v, LONG_TEXT[column]) for v in shown[column]]
             lines = np.maximum(lines, needed) if len(shown) else lines
         for i in np.flatnonzero(lines > 1):  # rows do not grow by themselves in LibreOffice
-            self.ws.row_dimensions[header + 1 + int(i)].height = ROW_PT * min(lines[i], 27)
+            self.xs.ws.set_row(header + int(i), ROW_PT * min(lines[i], 27))
         self.row = max(last, top + min_rows) + 3
         return ref
 
     def finish(self) -> None:
         """Column widths from the contents (titles and headings left out), long texts wrap."""
-        autosize(self.ws, self.widths, maximum=40, skip_rows=self.skip_rows)
+        self.xs.finish(self.widths, maximum=40)
 
     def chart(
         self,
@@ -323,17 +310,15 @@ class _Sheet:
         skip_last_rows: int = 0,
     ) -> None:
         """The stacked band chart (green, yellow, red) with the Thai band names as series."""
-        add_bands_chart(
-            self.ws,
+        self.xs.bands_chart(
             table_ref=ref,
             categories_col=categories_col,
             first_series_col=first_series_col,
-            n_series=3,
             anchor=anchor,
             title=title,
             colours=[self.colours[b] for b in (GREEN, YELLOW, RED)],
-            skip_last_rows=skip_last_rows,
             series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
+            skip_last_rows=skip_last_rows,
         )
 
 
@@ -443,12 +428,11 @@ def write_national_workbook(
 
 def national_workbook(
     national: National, files: Sequence[UnitFile], *, year_be: int, year_kind: str
-) -> Workbook:
+) -> XlsxBook:
     """The national workbook: one sheet per question the planning division asks."""
     colours = dict(DEFAULT_BANDS.colours)
     title = national_title(year_be, year_kind, national.quarter, len(national.units))
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = XlsxBook()
     sheets = [
         files_sheet(wb, files, title, colours),
         summary_sheet(wb, national, title, colours),
@@ -462,25 +446,30 @@ def national_workbook(
     ]
     for sheet in sheets:
         sheet.finish()
-    wb.active = wb.sheetnames.index(SHEET_SUMMARY)
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws.title == SHEET_SUMMARY
+        if sheet.xs.title == SHEET_SUMMARY:
+            sheet.xs.ws.activate()
     return wb
 
 
-def files_sheet(wb: Workbook, files: Sequence[UnitFile], title: list[str], colours: dict) -> _Sheet:
+def files_sheet(
+    wb: XlsxBook, files: Sequence[UnitFile], title: list[str], colours: dict
+) -> NationalSheet:
     """ไฟล์ที่รับ: every file with its status, then every problem, one per row."""
-    s = _Sheet(wb, SHEET_FILES, [f"ไฟล์ที่รับ / files received ({len(files)})", title[1]], colours)
+    s = NationalSheet(
+        wb, SHEET_FILES, [f"ไฟล์ที่รับ / files received ({len(files)})", title[1]], colours
+    )
     frame = file_rows(files)
     ref = s.table(frame, "tbl_files", "1. ไฟล์ทั้งหมดและสถานะ / every file and its status")
-    _status_colours(s.ws, ref, column=list(frame.columns).index("status") + 1)
+    _status_colours(s, ref, column=list(frame.columns).index("status") + 1)
     s.table(issue_rows(files), "tbl_issues", "2. ปัญหาทั้งหมด / every problem found")
     return s
 
 
-def summary_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def summary_sheet(
+    wb: XlsxBook, national: National, title: list[str], colours: dict
+) -> NationalSheet:
     """สรุปตามยุทธศาสตร์: the report's page 2 (per strategy, per fund) and the band chart."""
-    s = _Sheet(wb, SHEET_SUMMARY, title, colours)
+    s = NationalSheet(wb, SHEET_SUMMARY, title, colours)
     summary = band_table(national.national.summary)
     top = s.row
     ref = s.table(
@@ -499,9 +488,11 @@ def summary_sheet(wb: Workbook, national: National, title: list[str], colours: d
     return s
 
 
-def units_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def units_sheet(wb: XlsxBook, national: National, title: list[str], colours: dict) -> NationalSheet:
     """หน่วยงาน: every unit ranked, with its band counts and a chart."""
-    s = _Sheet(wb, SHEET_UNITS, [f"ผลรายหน่วยงาน / by unit: {title[1]}", RANKING_RULE], colours)
+    s = NationalSheet(
+        wb, SHEET_UNITS, [f"ผลรายหน่วยงาน / by unit: {title[1]}", RANKING_RULE], colours
+    )
     top = s.row
     ranking = national.ranking
     ref = s.table(ranking, "tbl_units", "อันดับหน่วยงาน / unit ranking", min_rows=20)
@@ -515,11 +506,13 @@ def units_sheet(wb: Workbook, national: National, title: list[str], colours: dic
     return s
 
 
-def bands_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def bands_sheet(wb: XlsxBook, national: National, title: list[str], colours: dict) -> NationalSheet:
     """โครงการตามสี: the national projects behind each count of page 2, then each unit's red
     projects (every unit's every project is in ``<stem>_projects.csv``: 100 units × 100+
     projects is a table for filtering, not for a sheet that must open fast)."""
-    s = _Sheet(wb, SHEET_BANDS, [f"งาน/โครงการตามแถบสี (ภาพรวม) / by colour: {title[1]}"], colours)
+    s = NationalSheet(
+        wb, SHEET_BANDS, [f"งาน/โครงการตามแถบสี (ภาพรวม) / by colour: {title[1]}"], colours
+    )
     s.table(
         _projects_by_band(national),
         "tbl_nat_projects",
@@ -557,10 +550,10 @@ def red_by_unit(national: National) -> pd.DataFrame:
     return red[columns].reset_index(drop=True)
 
 
-def trend_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def trend_sheet(wb: XlsxBook, national: National, title: list[str], colours: dict) -> NationalSheet:
     """แนวโน้ม: each national project's cumulative average at Q1 … Q."""
     q = national.quarter
-    s = _Sheet(wb, SHEET_TREND, [f"แนวโน้มรายไตรมาส (ผลสะสม) / trend: {title[1]}"], colours)
+    s = NationalSheet(wb, SHEET_TREND, [f"แนวโน้มรายไตรมาส (ผลสะสม) / trend: {title[1]}"], colours)
     s.table(
         _trend_table(national.trend),
         "tbl_trend",
@@ -571,10 +564,10 @@ def trend_sheet(wb: Workbook, national: National, title: list[str], colours: dic
 
 
 def missing_sheet(
-    wb: Workbook, national: National, files: Sequence[UnitFile], title: list[str], colours: dict
-) -> _Sheet:
+    wb: XlsxBook, national: National, files: Sequence[UnitFile], title: list[str], colours: dict
+) -> NationalSheet:
     """ยังไม่รายงาน: units without results and unusable files, then silent projects."""
-    s = _Sheet(wb, SHEET_MISSING, [f"ยังไม่รายงาน / not reported: {title[1]}"], colours)
+    s = NationalSheet(wb, SHEET_MISSING, [f"ยังไม่รายงาน / not reported: {title[1]}"], colours)
     s.table(
         not_reported_rows(national, files),
         "tbl_not_reported",
@@ -588,18 +581,20 @@ def missing_sheet(
     return s
 
 
-def budget_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def budget_sheet(
+    wb: XlsxBook, national: National, title: list[str], colours: dict
+) -> NationalSheet:
     """งบประมาณ: disbursement per unit (and the national total), then per category."""
-    s = _Sheet(wb, SHEET_BUDGET, [f"การเบิกจ่ายงบประมาณ / disbursement: {title[1]}"], colours)
+    s = NationalSheet(wb, SHEET_BUDGET, [f"การเบิกจ่ายงบประมาณ / disbursement: {title[1]}"], colours)
     s.table(national.budget_totals, "tbl_budget_units", "1. รายหน่วยงาน / per unit")
     s.table(national.budget, "tbl_budget_detail", "2. รายหมวดงบประมาณ / per category")
     return s
 
 
-def kpis_sheet(wb: Workbook, national: National, title: list[str], colours: dict) -> _Sheet:
+def kpis_sheet(wb: XlsxBook, national: National, title: list[str], colours: dict) -> NationalSheet:
     """ตัวชี้วัดรวม: the combined indicators the national page 2 is computed from."""
     lines = [f"ตัวชี้วัดรวมระดับประเทศ (ผลสะสม) / combined: {title[1]}", COMBINE_RULE]
-    s = _Sheet(wb, SHEET_KPIS, lines, colours)
+    s = NationalSheet(wb, SHEET_KPIS, lines, colours)
     s.table(
         _national_kpis(national), NATIONAL_KPI_TABLE, "ตัวชี้วัดที่รวมจากทุกหน่วยงาน", band_columns=["band"]
     )
@@ -607,10 +602,10 @@ def kpis_sheet(wb: Workbook, national: National, title: list[str], colours: dict
 
 
 def settings_sheet(
-    wb: Workbook, quarter: int, year_be: int, year_kind: str, colours: dict
-) -> _Sheet:
+    wb: XlsxBook, quarter: int, year_be: int, year_kind: str, colours: dict
+) -> NationalSheet:
     """ตั้งค่า: tbl_settings as in a unit's book, so readers find the year and quarter."""
-    s = _Sheet(wb, layout.SHEET_SETTINGS, ["ตั้งค่า / settings"], colours)
+    s = NationalSheet(wb, layout.SHEET_SETTINGS, ["ตั้งค่า / settings"], colours)
     settings = Settings(unit=NATIONAL_UNIT, year_be=year_be, year_kind=year_kind, quarter=quarter)  # type: ignore[arg-type]
     rows = pd.DataFrame(settings_rows(settings), columns=["key", "value", "description"])
     rows["value"] = rows["value"].map(lambda v: "" if v is None else v).astype(object)
@@ -628,12 +623,9 @@ COMBINE_RULE = (
 )
 
 
-def _status_colours(ws: Worksheet, ref: str, column: int) -> None:
+def _status_colours(s: NationalSheet, ref: str, column: int) -> None:
     """Fill the status column by status code, the way bands are filled (formula rules)."""
     _, header, _, last = range_boundaries(ref)
     letter = get_column_letter(column)
-    target = f"{letter}{header + 1}:{letter}{last}"
     for code, colour in STATUS_COLOURS.items():
-        fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
-        rule = FormulaRule(formula=[f'EXACT({letter}{header + 1},"{code}")'], fill=fill)
-        ws.conditional_formatting.add(target, rule)
+        s.xs.fill_rule(f"{letter}{header + 1}:{letter}{last}", code, colour)
