@@ -182,7 +182,27 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except SsoError as err:
         print(str(err), file=sys.stderr)
+        if getattr(args, "json", False):  # --json promises one object on stdout, refusals too
+            print(json.dumps(refusal_json(err), ensure_ascii=False, indent=1))
         return REFUSED
+
+
+def refusal_json(err: SsoError) -> dict[str, object]:
+    """A refusal as ``--json`` prints it: the same fields a problem has.
+
+    >>> err = SsoError("ไฟล์ว่างเปล่า", "the file is empty", where="a.csv", code="empty_file")
+    >>> out = refusal_json(err)
+    >>> out["refused"], out["errors"][0]["code"], out["errors"][0]["file"]
+    (True, 'empty_file', 'a.csv')
+    """
+    problem = {
+        "code": err.code,
+        "file": err.where,
+        "message_th": err.message_th,
+        "message_en": err.message_en,
+        "text": str(err),
+    }
+    return {"refused": True, "errors": [problem], "warnings": []}
 
 
 def _run(args: argparse.Namespace) -> int:

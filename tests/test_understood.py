@@ -486,3 +486,18 @@ def test_no_known_column_dropped_without_a_problem_and_numbers_or_text_score_ali
     one, two = evaluate(got, 2), evaluate(again, 2)
     pd.testing.assert_frame_equal(one.projects, two.projects)
     pd.testing.assert_frame_equal(one.summary, two.summary)
+
+
+def test_json_refusal_of_an_unreadable_file_is_one_object(tmp_path, capsys):
+    """`--json` promises one object on stdout: a refused file (empty, missing) gives one too."""
+    import json
+
+    from sso_app.cli import main
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for path, code in ((empty, "empty_file"), (tmp_path / "missing.csv", "refused")):
+        assert main(["score", str(path), "--json"]) == 2
+        out = json.loads(capsys.readouterr().out)
+        assert out["refused"] is True and out["errors"][0]["code"] == code
+        assert str(path) in out["errors"][0]["file"]
