@@ -6,7 +6,8 @@ ribbon all come from this file and :mod:`sso_app.layout`, so a change is a code 
 Building twice gives identical bytes: fixed document timestamps and zip member dates.
 
 Sheets (names from ``layout``): คำแนะนำ (instructions), ตั้งค่า (tbl_settings + cfg_* names),
-แผน-ผล (tbl_kpi, the computed block right of it), งบประมาณ (tbl_budget), สรุปรายไตรมาส (the
+แผน-ผล (tbl_kpi, the computed block right of it), แบบรายงานรายเดือน (the unit monthly form,
+printable), งบประมาณ (tbl_budget), สรุปรายไตรมาส (the
 summary, written by the rebuild's own code), คะแนน ก.พ.ร. (the OPDC card), and xlwings' hidden
 config sheet.
 """
@@ -28,6 +29,7 @@ from sso_app.book import layout, template
 from sso_app.book.budget_sheet import write_budget_sheet
 from sso_app.book.entry_sheet import kpi_table_frame, write_entry_sheet
 from sso_app.book.instructions_sheet import write_instructions_sheet
+from sso_app.book.monthly_form import write_monthly_form_sheet
 from sso_app.book.opdc_sheet import write_opdc_sheet
 from sso_app.book.saving import save_macro_book, verify_macro_book
 from sso_app.book.settings import Settings
@@ -163,6 +165,7 @@ def populate(wb: Workbook, *, demo: bool) -> tuple[int, int]:
             layout.SHEET_INSTRUCTIONS,
             layout.SHEET_SETTINGS,
             layout.SHEET_ENTRY,
+            layout.SHEET_MONTHLY,
             layout.SHEET_BUDGET,
             layout.SHEET_SUMMARY,
             layout.SHEET_OPDC,
@@ -171,6 +174,7 @@ def populate(wb: Workbook, *, demo: bool) -> tuple[int, int]:
     write_instructions_sheet(sheets[layout.SHEET_INSTRUCTIONS], settings)
     write_settings_sheet(wb, sheets[layout.SHEET_SETTINGS], settings)
     write_entry_sheet(sheets[layout.SHEET_ENTRY], kpi_table_frame(kpis), settings)
+    write_monthly_form_sheet(wb, kpis.frame, settings)
     write_budget_sheet(sheets[layout.SHEET_BUDGET], budget)
     write_opdc_sheet(
         sheets[layout.SHEET_OPDC], opdc, 2566 if demo else None, settings.unit if demo else ""

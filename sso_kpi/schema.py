@@ -50,7 +50,18 @@ KPI_COLUMNS = (
     *PLAN_Q,
     *RESULT_Q,
 )
-OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M)
+# Text beside the numbers, as on every office form (unit monthly form 2563: "สูตรคำนวณ/วิธีการ
+# คำนวณ :", "ผลการดำเนินงานตามแผนของงาน/โครงการ :", "ปัญหาและอุปสรรค :", "แนวทางการแก้ไขปัญหา :";
+# the action-plan report's หมายเหตุ column). Kept as typed: never parsed, never scored.
+NOTE_COLUMNS = ("calculation", "performance", "obstacles", "remedies", "remarks")
+NOTE_TH = {
+    "calculation": "สูตรคำนวณ/วิธีการคำนวณ",
+    "performance": "ผลการดำเนินงาน",
+    "obstacles": "ปัญหาอุปสรรค",
+    "remedies": "แนวทางแก้ไข",
+    "remarks": "หมายเหตุ",
+}
+OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M, *NOTE_COLUMNS)
 NUMBER_COLUMNS = ("budget", "target", "weight", "cap", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M)
 REQUIRED_COLUMNS = ("project_id", "kpi_number", "weight")
 
@@ -74,6 +85,10 @@ FUNDS = ("กองทุนประกันสังคม", "กองทุ
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("sum", "last", "average", "max")
 METHODS = ("opdc3", "five_level")
+
+# The words a planner picks from the book's dropdowns (the English codes are read as well).
+DIRECTION_TH = {"higher": "ยิ่งมากยิ่งดี", "lower": "ยิ่งน้อยยิ่งดี"}
+AGGREGATION_TH = {"sum": "รวม", "last": "ค่าล่าสุด", "average": "ค่าเฉลี่ย", "max": "ค่าสูงสุด"}
 
 # Thai words accepted for the English codes (a planner's dropdown may be in Thai).
 DIRECTION_WORDS = {
@@ -117,6 +132,13 @@ _ALIASES = {
     "ขั้นสูง": "level_100", "ขั้นสูง(100)": "level_100", "ค่าเป้าหมายขั้นสูง": "level_100",
     "ผลการดำเนินงาน": "result", "ผล": "result",
     "วิธีประเมิน": "method",
+    "สูตรคำนวณ": "calculation", "วิธีการคำนวณ": "calculation", "วิธีคำนวณ": "calculation",
+    "สูตรคำนวณ/วิธีการคำนวณ": "calculation", "สูตรการคำนวณ": "calculation",
+    "ผลการดำเนินงานตามแผนของงาน/โครงการ": "performance", "ผลการดำเนินงาน(บรรยาย)": "performance",
+    "ปัญหาอุปสรรค": "obstacles", "ปัญหาและอุปสรรค": "obstacles", "ปัญหา/อุปสรรค": "obstacles",
+    "แนวทางแก้ไข": "remedies", "แนวทางการแก้ไข": "remedies", "แนวทางการแก้ไขปัญหา": "remedies",
+    "แนวทางแก้ไขปัญหา": "remedies",
+    "หมายเหตุ": "remarks",
 }  # fmt: skip
 
 _PERIOD = re.compile(

@@ -1,0 +1,249 @@
+"""The แบบรายงานรายเดือน sheet: the unit monthly form 2563, printed from tbl_kpi.
+
+Layout of the form (``tests/data/seeds/unit_monthly_report_2563_sukhothai.txt``), per
+งาน/โครงการ: its name and หน่วยงานที่รับผิดชอบ, then per indicator a head row ("ตัวชี้วัดที่ 1 |
+น้ำหนัก (ร้อยละ) | หน่วยวัด | แผน | เป้าหมาย … | รวม"), the quarters ("ไตรมาสที่ 1" over three
+months), the months in the year's order, a แผน row above a ผล row with the 12 months and the
+รวม (by the indicator's การรวมค่า: 1,488 = Σ, 84.00 = the latest), and "สูตรคำนวณ/วิธีการ
+คำนวณ :"; after the indicators "ผลการดำเนินงานตามแผนของงาน/โครงการ :", "ปัญหาและอุปสรรค :",
+"แนวทางการแก้ไขปัญหา :". Values only: rebuilt by ``sso-kpi rebuild`` and by the button, never
+typed into (protected, no password).
+
+:func:`monthly_form` builds the grid (shared by openpyxl here and xlwings in ``live``);
+:func:`write_monthly_form_sheet` puts it on a sheet for A4 landscape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_app.book import layout
+from sso_app.book.settings import Settings
+from sso_app.book.sheets import (
+    BOX_BORDER,
+    BOX_FILL,
+    HEADING_FONT,
+    TITLE_FONT,
+    activate_sheet,
+    fit_wrapped_rows,
+    print_to_width,
+    protect_rebuilt,
+)
+from sso_app.files.textsafe import set_text_cell
+from sso_kpi.periods import quarter_month_labels
+from sso_kpi.rollup import rollup_months
+from sso_kpi.schema import LATEST_VALUE_UNITS, PLAN_M, RESULT_M
+
+N_COLUMNS = 17  # name | น้ำหนัก | หน่วยวัด | แผน/ผล | 12 months | รวม
+MONTH_COL = 5  # E
+TOTAL_COL = 17  # Q
+WIDTHS = {"A": 34.0, "B": 8.0, "C": 9.0, "D": 5.0, **{get_column_letter(c): 8.5 for c in
+          range(MONTH_COL, TOTAL_COL)}, "Q": 10.0}  # fmt: skip
+PROJECT_NOTES = (
+    ("performance", "ผลการดำเนินงานตามแผนของงาน/โครงการ"),
+    ("obstacles", "ปัญหาและอุปสรรค"),
+    ("remedies", "แนวทางการแก้ไขปัญหา"),
+)
+
+
+@dataclass
+class MonthlyForm:
+    """The form as rows of values, each with its kind (how it is drawn), merged ranges and
+    the number format of each แผน/ผล row."""
+
+    rows: list[list[object]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    merges: list[str] = field(default_factory=list)
+    formats: dict[int, str] = field(default_factory=dict)  # sheet row -> number format
+    project_rows: list[int] = field(default_factory=list)  # sheet rows a project starts on
+
+    def add(self, kind: str, values: list[object], *merges: tuple[int, int]) -> int:
+        row = len(self.rows) + 1
+        self.rows.append(values + [None] * (N_COLUMNS - len(values)))
+        self.kinds.append(kind)
+        for a, b in merges:  # columns, on this row
+            self.merges.append(f"{get_column_letter(a)}{row}:{get_column_letter(b)}{row}")
+        return row
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _number(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
+    """The form for the typed indicators ``frame`` (the engine's import of tbl_kpi)."""
+    form = MonthlyForm()
+    year = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
+    unit = f" {settings.unit}" if settings.unit else ""
+    form.add("title", [f"แบบรายงานผลการดำเนินงานรายเดือน{unit} {year} พ.ศ. {settings.year_be}"])
+    form.add("note", ["ผลการดำเนินงานตามเป้าหมายตัวชี้วัด (รายงานตัวชี้วัดทุกตัว)"])
+    quarters = quarter_month_labels(settings.year_kind)
+    if frame.empty:
+        form.add("note", ["ยังไม่มีตัวชี้วัดในตาราง tbl_kpi / no indicators yet"])
+        return form
+    plans = frame.reindex(columns=list(PLAN_M)).to_numpy("float64")
+    results = frame.reindex(columns=list(RESULT_M)).to_numpy("float64")
+    aggregation = frame["aggregation"].to_numpy(object)
+    plan_total = rollup_months(plans, aggregation, 12)
+    result_total = rollup_months(results, aggregation, 12)
+    for _, rows in frame.groupby("project_id", sort=False):
+        first = rows.iloc[0]
+        form.add("gap", [])
+        start = form.add(
+            "project",
+            [f"ชื่องาน/โครงการ : {_text(first.get('project_name'))}"] + [None] * 11
+            + [f"หน่วยงานที่รับผิดชอบ : {_text(first.get('unit'))}"],
+            (1, 12), (13, N_COLUMNS),
+        )  # fmt: skip
+        form.project_rows.append(start)
+        where = [
+            f"{label} {_text(first.get(key))}"
+            for key, label in (("strategy", "ประเด็นยุทธศาสตร์ที่"), ("substrategy", "กลยุทธ์"))
+            if _text(first.get(key))
+        ]
+        kind = _text(first.get("kind"))
+        form.add("note", [" : ".join(where) + (f"   ประเภท : {kind}" if kind else "")],
+                 (1, N_COLUMNS))  # fmt: skip
+        notes: dict[str, list[str]] = {key: [] for key, _ in PROJECT_NOTES}
+        for i, row in rows.iterrows():
+            pos = frame.index.get_loc(i)
+            number = _text(row.get("kpi_number"))
+            form.add(
+                "head",
+                [f"ตัวชี้วัดที่ {number}", "น้ำหนัก (ร้อยละ)", "หน่วยวัด", "แผน/ผล", "เป้าหมาย"]
+                + [None] * 11 + ["รวม"],
+                (MONTH_COL, TOTAL_COL - 1),
+            )  # fmt: skip
+            q_row: list[object] = [None] * 4
+            q_merges = []
+            for q, (label, _) in enumerate(quarters):
+                q_row += [label, None, None]
+                c = MONTH_COL + 3 * q
+                q_merges.append((c, c + 2))
+            form.add("quarter", q_row, *q_merges)
+            form.add("month", [None] * 4 + [m for _, months in quarters for m in months])
+            unit_text = _text(row.get("count_unit"))
+            level = any(unit_text.startswith(u) for u in LATEST_VALUE_UNITS)
+            values = [*plans[pos], *results[pos]]
+            fraction = any(not math.isnan(v) and not float(v).is_integer() for v in values)
+            fmt = "#,##0.00" if level or fraction else "#,##0"
+            weight = _number(row.get("weight"))
+            plan_row = form.add(
+                "plan",
+                [f"ชื่อตัวชี้วัด : {_text(row.get('kpi_name'))}", weight, unit_text, "แผน"]
+                + [_number(v) for v in plans[pos]] + [_number(plan_total[pos])],
+            )  # fmt: skip
+            result_row = form.add(
+                "result",
+                [None, None, None, "ผล"]
+                + [_number(v) for v in results[pos]] + [_number(result_total[pos])],
+            )  # fmt: skip
+            form.formats[plan_row] = form.formats[result_row] = fmt
+            for col in "ABC":
+                form.merges.append(f"{col}{plan_row}:{col}{result_row}")
+            form.add(
+                "text",
+                [f"สูตรคำนวณ/วิธีการคำนวณ : {_text(row.get('calculation'))}"],
+                (1, N_COLUMNS),
+            )
+            remark = _text(row.get("remarks"))
+            if remark:
+                form.add("text", [f"หมายเหตุ : {remark}"], (1, N_COLUMNS))
+            for key, _ in PROJECT_NOTES:
+                text = _text(row.get(key))
+                if text:
+                    notes[key].append(f"ตัวชี้วัดที่ {number}: {text}")
+        for key, label in PROJECT_NOTES:
+            form.add("text", [f"{label} : " + "\n".join(notes[key])], (1, N_COLUMNS))
+    return form
+
+
+_FONTS = {
+    "title": TITLE_FONT,
+    "project": HEADING_FONT,
+    "head": Font(bold=True),
+    "quarter": Font(bold=True),
+    "month": Font(bold=True),
+}
+_BOXED = ("head", "quarter", "month", "plan", "result")
+
+
+def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settings) -> Worksheet:
+    """Replace the monthly form sheet with a fresh one (after the entry sheet), protected."""
+    title = layout.SHEET_MONTHLY
+    active = wb.active.title if wb.active is not None else None
+    if title in wb.sheetnames:
+        index = wb.sheetnames.index(title)
+        wb.remove(wb[title])
+    else:
+        index = wb.sheetnames.index(layout.SHEET_ENTRY) + 1
+    ws = wb.create_sheet(title, index)
+    form = monthly_form(frame, settings)
+    for r, (values, kind) in enumerate(zip(form.rows, form.kinds, strict=True), start=1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if value is not None:
+                set_text_cell(cell, value.item() if isinstance(value, np.generic) else value)
+            if kind in _FONTS:
+                cell.font = _FONTS[kind]
+            if kind in _BOXED:
+                cell.border = BOX_BORDER
+                centred = kind != "plan" or c > 1
+                cell.alignment = Alignment(
+                    horizontal="center" if centred and kind != "plan" else None,
+                    vertical="center" if kind != "plan" else "top",
+                    wrap_text=True,
+                )
+            elif kind in ("text", "note", "project"):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if kind in ("head", "quarter", "month"):
+                cell.fill = BOX_FILL
+            if r in form.formats and c >= MONTH_COL:
+                cell.number_format = form.formats[r]
+    for ref in form.merges:
+        ws.merge_cells(ref)
+    for letter, width in WIDTHS.items():
+        ws.column_dimensions[letter].width = width
+    _fit_heights(ws, form)
+    for row in form.project_rows[1:]:  # each งาน/โครงการ starts a page, as the form does
+        ws.row_breaks.append(Break(id=row - 2))
+    ws.print_area = f"A1:{get_column_letter(N_COLUMNS)}{max(len(form.rows), 1)}"
+    ws.print_title_rows = None
+    print_to_width(ws, landscape=True, last_col=N_COLUMNS)
+    ws.sheet_view.showGridLines = False
+    protect_rebuilt(ws)
+    if active is not None and active in wb.sheetnames:
+        activate_sheet(wb, wb[active])
+    return ws
+
+
+def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
+    """Rows of merged text across the form get the height their lines need (measured as if
+    the text ran across the whole width)."""
+    fit_wrapped_rows(ws)
+    full = sum(WIDTHS.values())
+    for r, kind in enumerate(form.kinds, start=1):
+        text = form.rows[r - 1][0]
+        if kind in ("text", "note") and isinstance(text, str):
+            lines = sum(max(1, math.ceil(len(part) / (full * 1.05))) for part in text.split("\n"))
+            ws.row_dimensions[r].height = max(16.0, lines * 16.0 + 2)
+        elif kind == "plan":
+            lines = max(1, math.ceil(len(str(text)) / (WIDTHS["A"] * 1.05)))
+            ws.row_dimensions[r].height = max(16.0, lines * 8.0 + 2)  # the name spans two rows
+        elif kind == "head":
+            ws.row_dimensions[r].height = 30.0
