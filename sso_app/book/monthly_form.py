@@ -90,11 +90,15 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
     form = MonthlyForm()
     year = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
     unit = f" {settings.unit}" if settings.unit else ""
-    form.add("title", [f"แบบรายงานผลการดำเนินงานรายเดือน{unit} {year} พ.ศ. {settings.year_be}"])
-    form.add("note", ["ผลการดำเนินงานตามเป้าหมายตัวชี้วัด (รายงานตัวชี้วัดทุกตัว)"])
+    form.add(
+        "title",
+        [f"แบบรายงานผลการดำเนินงานรายเดือน{unit} {year} พ.ศ. {settings.year_be}"],
+        (1, N_COLUMNS),
+    )
+    form.add("note", ["ผลการดำเนินงานตามเป้าหมายตัวชี้วัด (รายงานตัวชี้วัดทุกตัว)"], (1, N_COLUMNS))
     quarters = quarter_month_labels(settings.year_kind)
     if frame.empty:
-        form.add("note", ["ยังไม่มีตัวชี้วัดในตาราง tbl_kpi / no indicators yet"])
+        form.add("note", ["ยังไม่มีตัวชี้วัดในตาราง tbl_kpi / no indicators yet"], (1, N_COLUMNS))
         return form
     plans = frame.reindex(columns=list(PLAN_M)).to_numpy("float64")
     results = frame.reindex(columns=list(RESULT_M)).to_numpy("float64")
@@ -203,10 +207,11 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
                 cell.font = _FONTS[kind]
             if kind in _BOXED:
                 cell.border = BOX_BORDER
-                centred = kind != "plan" or c > 1
                 cell.alignment = Alignment(
-                    horizontal="center" if centred and kind != "plan" else None,
-                    vertical="center" if kind != "plan" else "top",
+                    horizontal="center"
+                    if c in (2, 3, 4) or kind not in ("plan", "result")
+                    else None,
+                    vertical="top" if c == 1 else "center",
                     wrap_text=True,
                 )
             elif kind in ("text", "note", "project"):
@@ -247,3 +252,5 @@ def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
             ws.row_dimensions[r].height = max(16.0, lines * 8.0 + 2)  # the name spans two rows
         elif kind == "head":
             ws.row_dimensions[r].height = 30.0
+        elif kind in ("quarter", "month", "result", "project", "gap"):
+            ws.row_dimensions[r].height = 20.0 if kind == "project" else 16.0
