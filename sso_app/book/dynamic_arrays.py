@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sso_app.book import template
+from sso_app.book import layout, template
 
 METADATA_PART = "xl/metadata.xml"
 METADATA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
@@ -46,14 +46,17 @@ METADATA_XML = (
     '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>'
 ).encode()
 
-# An array formula of ours (an SSO_ function over tbl_kpi's columns or the kpi_ names sized
-# by it), as openpyxl writes it; a planner's own array formulas keep their legacy meaning.
-_ANCHOR = re.compile(rb'<c (?P<attrs>[^>]*?)(?<!/)>(?P<f><f t="array"[^>]*>SSO_[A-Z_]+\()')
+# An array formula of ours over tbl_kpi's columns or the kpi_ names sized by the table, as
+# openpyxl writes it; any other array formula (the OPDC card's, a planner's) stays legacy.
+_ANCHOR = re.compile(
+    rb'<c (?P<attrs>[^>]*?)(?<!/)>(?P<f><f t="array"[^>]*>SSO_[A-Z_]+\([^<]*?'
+    rb"(?:\b" + re.escape(layout.TABLE_KPI.encode()) + rb"\[|\bkpi_\w+))"
+)
 _METADATA_TYPES = re.compile(rb'<metadataType\b[^>]*\bname="([^"]+)"')
 
 
 def mark_cells(sheet_xml: bytes) -> tuple[bytes, int]:
-    """The worksheet XML with the cell of every array formula of ours marked ``cm="1"``.
+    """The worksheet XML with the cell of every tbl_kpi array formula marked ``cm="1"``.
 
     >>> xml = b'<c r="A5" s="2"><f t="array" ref="A5:A9">SSO_BAND(tbl_kpi[x])</f></c>'
     >>> mark_cells(xml)
