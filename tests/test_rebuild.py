@@ -283,7 +283,10 @@ def test_settings_rows_are_checked_and_normalised() -> None:
     assert typed.year_kind == "fiscal" and typed.quarter == 2 and typed.cap is None
     assert typed.colours["red"] == "920050" and typed.colours["green"] == "00FF00"
     assert typed.rule.green_at == 100 and dict(typed.rule.colours)["green"] == "00FF00"
-    for bad in (["quarter", 5], ["year_kind", "ปีปฏิทิน"], ["colour_grey", "grey"], ["cap", 50]):
+    # Case 4: the dropdown's Thai words are read like the codes
+    assert settings_from_rows([["year_kind", "ปีงบประมาณ"]]).year_kind == "fiscal"
+    assert settings_from_rows([["year_kind", " ปีปฏิทิน"]]).year_kind == "calendar"
+    for bad in (["quarter", 5], ["year_kind", "ปีอื่น"], ["colour_grey", "grey"], ["cap", 50]):
         with pytest.raises(SsoError) as err:
             settings_from_rows([bad])
         assert bad[0] in err.value.message_en and bad[0] in err.value.message_th
