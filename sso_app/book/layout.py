@@ -152,3 +152,4 @@ OPDC_COMPUTED_FIRST_COL = len(OPDC_TABLE_COLUMNS) + 1 + 1  # one blank column be
 
 
 NATIONAL_KPI_TABLE = "tbl_national_kpi"
+NATIONAL_NOTES_TABLE = "tbl_national_notes"

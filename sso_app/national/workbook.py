@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout, summary
-from sso_app.book.layout import NATIONAL_KPI_TABLE
+from sso_app.book.layout import NATIONAL_KPI_TABLE, NATIONAL_NOTES_TABLE
 from sso_app.book.settings import Settings, settings_rows
 from sso_app.book.sheets import (
     add_band_formatting,
@@ -33,6 +33,7 @@ from sso_app.files.textsafe import set_text_cell
 from sso_app.files.writing import atomic_write
 from sso_app.national.intake import ERRORS, OK, REFUSED, SKIPPED, STATUS_TEXT, WARNINGS, UnitFile
 from sso_kpi.consolidation import UNIT_KEY, National
+from sso_kpi.schema import NOTE_COLUMNS, NOTE_TH
 from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
 from sso_kpi.values import round_half_up
 
@@ -160,6 +161,7 @@ LABELS_TH = {
     "kind": "ประเภท",
     "plan": "แผน",
     "result": "ผล",
+    **NOTE_TH,
     **{f"plan_q{q}": f"แผนสะสม ไตรมาส {q}" for q in range(1, 5)},
     **{f"result_q{q}": f"ผลสะสม ไตรมาส {q}" for q in range(1, 5)},
     **{f"q{q}_pct": f"ไตรมาส {q} (ร้อยละ)" for q in range(1, 5)},
@@ -187,6 +189,7 @@ LONG_TEXT = {  # column → width: names and messages wrap instead of widening t
     "reason_th": 40,
     "reason_en": 40,
     UNIT_KEY: 30,
+    **dict.fromkeys(NOTE_COLUMNS, 40),
 }
 WRAP = Alignment(wrap_text=True, vertical="top")
 ROW_PT = 15.0  # one line of 11-point text
@@ -565,7 +568,25 @@ def kpis_sheet(wb: Workbook, national: National, title: list[str], colours: dict
     s.table(
         _national_kpis(national), NATIONAL_KPI_TABLE, "ตัวชี้วัดที่รวมจากทุกหน่วยงาน", band_columns=["band"]
     )
+    s.table(
+        unit_notes(national),
+        NATIONAL_NOTES_TABLE,
+        "ข้อความจากหน่วยงาน: สูตรคำนวณ ผลการดำเนินงาน ปัญหาอุปสรรค แนวทางแก้ไข หมายเหตุ / "
+        "what the units wrote beside their figures",
+    )
     return s
+
+
+def unit_notes(national: National) -> pd.DataFrame:
+    """Each unit's text beside its numbers (tbl_kpi's note columns), one row per indicator
+    that has any: the narrative is the unit's own, so it is listed per unit, not combined."""
+    columns = [UNIT_KEY, "project_id", "kpi_number", "kpi_name", *NOTE_COLUMNS]
+    rows = national.kpis.reindex(columns=columns)
+    notes = rows[list(NOTE_COLUMNS)].astype(object).where(rows[list(NOTE_COLUMNS)].notna(), "")
+    has_text = notes.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)
+    out = rows.loc[has_text].copy()
+    out[list(NOTE_COLUMNS)] = notes.loc[has_text]
+    return out.reset_index(drop=True)
 
 
 def settings_sheet(
