@@ -249,7 +249,8 @@ def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
             ws.row_dimensions[r].height = max(16.0, lines * 16.0 + 2)
         elif kind == "plan":
             lines = max(1, math.ceil(len(str(text)) / (WIDTHS["A"] * 1.05)))
-            ws.row_dimensions[r].height = max(16.0, lines * 8.0 + 2)  # the name spans two rows
+            # the name spans this row and the ผล row below (16 pt): this one takes the rest
+            ws.row_dimensions[r].height = max(16.0, lines * 16.0 - 16.0 + 4)
         elif kind == "head":
             ws.row_dimensions[r].height = 30.0
         elif kind in ("quarter", "month", "result", "project", "gap"):
