@@ -338,7 +338,8 @@ def test_6_the_monthly_form_has_the_unit_form_layout(books) -> None:
     i = heads[1]  # indicator 4: 124 a month, รวม 1,488
     assert rows[i][:5] == ("ตัวชี้วัดที่ 4", "น้ำหนัก (ร้อยละ)", "หน่วยวัด", "แผน/ผล", "เป้าหมาย")
     assert rows[i][16] == "รวม"
-    assert [rows[i + 1][c] for c in (4, 7, 10, 13)] == [f"ไตรมาสที่ {q}" for q in (1, 2, 3, 4)]
+    # each quarter over the middle of its three months
+    assert [rows[i + 1][c] for c in (5, 8, 11, 14)] == [f"ไตรมาสที่ {q}" for q in (1, 2, 3, 4)]
     assert rows[i + 2][4:16] == ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
                                  "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")  # fmt: skip
     plan, result = rows[i + 3], rows[i + 4]
@@ -355,8 +356,12 @@ def test_6_the_monthly_form_has_the_unit_form_layout(books) -> None:
     assert any(t.startswith("ผลการดำเนินงานตามแผนของงาน/โครงการ :") for t in texts)
     assert any(t.startswith("แนวทางการแก้ไขปัญหา :") for t in texts)
     ws = openpyxl.load_workbook(books["rebuilt"])[layout.SHEET_MONTHLY]
-    merged = {str(m) for m in ws.merged_cells.ranges}
-    assert {f"E{i + 2}:G{i + 2}", f"A{i + 4}:A{i + 5}"} <= merged  # quarter over its months
+    q1 = [ws.cell(row=i + 2, column=c).border for c in (5, 6, 7)]  # one box over 3 months
+    assert q1[0].left.style and not q1[0].right and not q1[1].left and not q1[1].right
+    assert q1[2].right.style and all(b.top.style and b.bottom.style for b in q1)
+    name = [ws.cell(row=r, column=1).border for r in (i + 4, i + 5)]  # over แผน and ผล
+    assert name[0].top.style and not name[0].bottom and not name[1].top and name[1].bottom.style
+    assert ws.cell(row=i + 1, column=5).alignment.horizontal == "centerContinuous"
     assert ws[f"Q{i + 4}"].number_format == "#,##0"
     assert ws[f"Q{heads[0] + 4}"].number_format == "#,##0.00"  # ร้อยละ: 84.00
 

@@ -16,22 +16,25 @@ typed into (protected, no password).
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
 from sso_app.book.settings import Settings
 from sso_app.book.sheets import (
-    BOX_BORDER,
     BOX_FILL,
     HEADING_FONT,
+    THIN,
     TITLE_FONT,
     activate_sheet,
     fit_wrapped_rows,
@@ -131,15 +134,12 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
                 "head",
                 [f"ตัวชี้วัดที่ {number}", "น้ำหนัก (ร้อยละ)", "หน่วยวัด", "แผน/ผล", "เป้าหมาย"]
                 + [None] * 11 + ["รวม"],
-                (MONTH_COL, TOTAL_COL - 1),
             )  # fmt: skip
-            q_row: list[object] = [None] * 4
-            q_merges = []
-            for q, (label, _) in enumerate(quarters):
-                q_row += [label, None, None]
-                c = MONTH_COL + 3 * q
-                q_merges.append((c, c + 2))
-            form.add("quarter", q_row, *q_merges)
+            # each quarter's label over the middle of its three months (no merged cells: see
+            # _border, the box is drawn around the three)
+            form.add(
+                "quarter", [None] * 4 + [x for label, _ in quarters for x in (None, label, None)]
+            )
             form.add("month", [None] * 4 + [m for _, months in quarters for m in months])
             unit_text = _text(row.get("count_unit"))
             level = any(unit_text.startswith(u) for u in LATEST_VALUE_UNITS)
@@ -158,8 +158,6 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
                 + [_number(v) for v in results[pos]] + [_number(result_total[pos])],
             )  # fmt: skip
             form.formats[plan_row] = form.formats[result_row] = fmt
-            for col in "ABC":
-                form.merges.append(f"{col}{plan_row}:{col}{result_row}")
             form.add(
                 "text",
                 [f"สูตรคำนวณ/วิธีการคำนวณ : {_text(row.get('calculation'))}"],
@@ -198,30 +196,30 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
         index = wb.sheetnames.index(layout.SHEET_ENTRY) + 1
     ws = wb.create_sheet(title, index)
     form = monthly_form(frame, settings)
+    # A form of a few hundred indicators is tens of thousands of styled cells: each look is
+    # set once through openpyxl's style API, then its style record is copied to the other
+    # cells of that look (openpyxl compares whole style objects on every assignment).
+    looks: dict[tuple[object, ...], object] = {}
     for r, (values, kind) in enumerate(zip(form.rows, form.kinds, strict=True), start=1):
+        fmt = form.formats.get(r)
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             if value is not None:
                 set_text_cell(cell, value.item() if isinstance(value, np.generic) else value)
-            if kind in _FONTS:
-                cell.font = _FONTS[kind]
-            if kind in _BOXED:
-                cell.border = BOX_BORDER
-                cell.alignment = Alignment(
-                    horizontal="center"
-                    if c in (2, 3, 4) or kind not in ("plan", "result")
-                    else None,
-                    vertical="top" if c == 1 else "center",
-                    wrap_text=True,
-                )
-            elif kind in ("text", "note", "project"):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if kind in ("head", "quarter", "month"):
-                cell.fill = BOX_FILL
-            if r in form.formats and c >= MONTH_COL:
-                cell.number_format = form.formats[r]
-    for ref in form.merges:
-        ws.merge_cells(ref)
+            if kind == "gap":
+                continue
+            look = (kind, c, fmt if c >= MONTH_COL else None)
+            if look in looks:
+                cell._style = copy(looks[look])
+                continue
+            _style_cell(cell, kind, c, fmt)
+            looks[look] = copy(cell._style)
+    # All merges at once: openpyxl's merge_cells checks each new range against every earlier
+    # one (quadratic); the ranges of the form never overlap, so they are set together.
+    ranges = [MergedCellRange(ws, ref) for ref in form.merges]
+    ws.merged_cells = MultiCellRange(ranges)
+    for merged in ranges:
+        ws._clean_merge_range(merged)
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     _fit_heights(ws, form)
@@ -237,6 +235,51 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
     return ws
 
 
+def _border(kind: str, c: int) -> Border:
+    """The form's boxes without merged cells (openpyxl restyles every merged range on each
+    load, seconds for a few hundred indicators): the head, quarter and month rows are one
+    box in the columns beside the months; เป้าหมาย spans the 12 months; each quarter boxes
+    its three; the name, weight and unit span the แผน and ผล rows."""
+    months = MONTH_COL <= c < TOTAL_COL
+    top = kind in ("head", "plan") or (kind in ("quarter", "month") and months)
+    bottom = kind in ("month", "result") or (kind in ("head", "quarter") and months)
+    if kind == "head" and months:
+        left, right = c == MONTH_COL, c == TOTAL_COL - 1
+    elif kind == "quarter" and months:
+        left, right = (c - MONTH_COL) % 3 == 0, (c - MONTH_COL) % 3 == 2
+    else:
+        left = right = True
+    return Border(
+        left=THIN if left else None,
+        right=THIN if right else None,
+        top=THIN if top else None,
+        bottom=THIN if bottom else None,
+    )
+
+
+def _style_cell(cell: object, kind: str, c: int, fmt: str | None) -> None:
+    if kind in _FONTS:
+        cell.font = _FONTS[kind]
+    if kind in _BOXED:
+        cell.border = _border(kind, c)
+        centred = kind == "head" and MONTH_COL <= c < TOTAL_COL  # เป้าหมาย over the months
+        cell.alignment = Alignment(
+            horizontal="centerContinuous"
+            if centred
+            else "center"
+            if c in (2, 3, 4) or kind not in ("plan", "result")
+            else None,
+            vertical="top" if c == 1 else "center",
+            wrap_text=not centred,
+        )
+    elif kind in ("text", "note", "project"):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if kind in ("head", "quarter", "month"):
+        cell.fill = BOX_FILL
+    if fmt and c >= MONTH_COL:
+        cell.number_format = fmt
+
+
 def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
     """Rows of merged text across the form get the height their lines need (measured as if
     the text ran across the whole width)."""
@@ -249,8 +292,8 @@ def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
             ws.row_dimensions[r].height = max(16.0, lines * 16.0 + 2)
         elif kind == "plan":
             lines = max(1, math.ceil(len(str(text)) / (WIDTHS["A"] * 1.05)))
-            # the name spans this row and the ผล row below (16 pt): this one takes the rest
-            ws.row_dimensions[r].height = max(16.0, lines * 16.0 - 16.0 + 4)
+            # the name is in the แผน row (the ผล row below it has its own values)
+            ws.row_dimensions[r].height = max(16.0, lines * 15.0 + 3)
         elif kind == "head":
             ws.row_dimensions[r].height = 30.0
         elif kind in ("quarter", "month", "result", "project", "gap"):
