@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sso_app.book import layout
 from sso_app.book.libreoffice import convert
 from sso_app.book.opening import NATIONAL, UNIT, open_sso_book
 from sso_app.book.settings import Settings
@@ -75,6 +76,7 @@ class ReportData:
     national: bool
     units_not_reported: pd.DataFrame  # unit, file, reason_th (national book only)
     n_units: int = 1
+    notes: dict[str, str] = field(default_factory=dict)  # project_id -> what the unit wrote
 
     @property
     def unit_line(self) -> str:
@@ -102,9 +104,47 @@ def read_report_data(book: Path, quarter: int | None) -> ReportData:
             units = opened.table("tbl_units").frame()
             named = units.get("reporting_unit", pd.Series(dtype=object)).astype(str)
             n_units = int((named.str.strip() != "").sum())
+    if national:
+        typed = (
+            opened.table(layout.NATIONAL_NOTES_TABLE).frame()
+            if opened.has_table(layout.NATIONAL_NOTES_TABLE)
+            else pd.DataFrame()
+        )
+    else:
+        typed = opened.data.kpis.frame
     return ReportData(
-        opened.settings, evaluation, national, missing.reset_index(drop=True), n_units
+        opened.settings,
+        evaluation,
+        national,
+        missing.reset_index(drop=True),
+        n_units,
+        project_notes(typed),
     )
+
+
+def project_notes(frame: pd.DataFrame) -> dict[str, str]:
+    """project_id -> the ปัญหาอุปสรรค and แนวทางแก้ไข its indicators carry, one line each
+    (a national book's lines name the unit): printed under a red project.
+
+    >>> project_notes(pd.DataFrame({"project_id": ["P1"], "kpi_number": ["2"],
+    ...     "obstacles": ["ขาดบุคลากร"], "remedies": [""]}))
+    {'P1': 'ตัวชี้วัดที่ 2: ปัญหาอุปสรรค ขาดบุคลากร'}
+    """
+    if frame.empty or "project_id" not in frame:
+        return {}
+    notes: dict[str, list[str]] = {}
+    for _, row in frame.iterrows():
+        said = [
+            f"{label} {str(row.get(key)).strip()}"
+            for key, label in (("obstacles", "ปัญหาอุปสรรค"), ("remedies", "แนวทางแก้ไข"))
+            if isinstance(row.get(key), str) and row.get(key).strip()
+        ]
+        if said:
+            unit = row.get("reporting_unit")
+            who = f"{unit} " if isinstance(unit, str) and unit else ""
+            line = f"{who}ตัวชี้วัดที่ {row.get('kpi_number')}: " + "; ".join(said)
+            notes.setdefault(str(row["project_id"]), []).append(line)
+    return {k: "\n".join(v) for k, v in notes.items()}
 
 
 def report_title(settings: Settings, quarter: int) -> str:
@@ -270,8 +310,15 @@ class _Page:
         heights = (self.ws.row_dimensions[r].height for r in range(1, row))
         return sum(h or DEFAULT_ROW_PT for h in heights)
 
-    def project_list(self, projects: pd.DataFrame, heading: str, empty: str) -> None:
-        """Projects to follow up: id, strategy, name (wrapped over C:G), unit, average."""
+    def project_list(
+        self,
+        projects: pd.DataFrame,
+        heading: str,
+        empty: str,
+        notes: dict[str, str] | None = None,
+    ) -> None:
+        """Projects to follow up: id, strategy, name (wrapped over C:G), unit, average; under
+        a project, what its unit wrote as ปัญหาอุปสรรค / แนวทางแก้ไข (``notes``)."""
         self.line(heading, size=12, bold=True, merge=False)
         if projects.empty:
             self.line(empty, merge=False)
@@ -296,6 +343,12 @@ class _Page:
             lines = max(_lines(p["project_name"], name_width), _lines(p["unit"], WIDTHS["H"]), 1)
             self.ws.row_dimensions[self.row].height = 16 * lines
             self.row += 1
+            said = (notes or {}).get(str(p["project_id"]))
+            if said:
+                self.merged(self.row, 2, 9, said, align=LEFT)
+                width = sum(WIDTHS[get_column_letter(c)] for c in range(2, 10))
+                self.ws.row_dimensions[self.row].height = 16 * max(_lines(said, width), 1)
+                self.row += 1
         self.row += 1
 
     def units_list(self, units: pd.DataFrame) -> None:
@@ -355,6 +408,7 @@ def report_workbook(data: ReportData) -> Workbook:
         listed[~missing],
         "3. งาน/โครงการที่มีผลต่ำกว่าร้อยละ 50 (สีแดง)",
         "ไม่มีงาน/โครงการสีแดง",
+        data.notes,
     )
     page.project_list(
         listed[missing],

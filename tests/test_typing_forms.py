@@ -450,3 +450,21 @@ def test_empty_pair_argument_is_a_message_not_a_traceback() -> None:
     pairs = np.full((2, 24), None, dtype=object).tolist()
     assert "plan" in udfs.SSO_ROLLUP(pairs, [["sum"]] * 2, 4)
     assert udfs.SSO_ROLLUP(pairs, [["sum"]] * 2, 4, "ผล") == [[None], [None]]
+
+
+def test_5_the_report_prints_what_a_red_project_wrote(books, tmp_path: Path) -> None:
+    from sso_app.report import write_report
+
+    book = tmp_path / layout.BOOK_NAME
+    wb = openpyxl.load_workbook(books["rebuilt"], keep_vba=True)
+    ws = wb[layout.SHEET_ENTRY]
+    for r in range(5, 9):  # SKT-1 reports almost nothing: red
+        for m in (1, 2, 3):
+            ws[f"{K[f'result_m{m}']}{r}"] = 0.01
+    wb.save(book)
+    pdf = tmp_path / "report.pdf"
+    result = write_report(book, pdf, 1)
+    assert result.n_red == 1
+    text = _thai(pdf_text(pdf)).replace("\n", " ")
+    assert "ตัวชี้วัดที่ 4: ปัญหาอุปสรรค นายจ้างบางรายยังไม่ขึ้นทะเบียน" in text
+    assert "แนวทางแก้ไข ประชาสัมพันธ์เพิ่ม" in text
