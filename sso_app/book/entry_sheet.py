@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 
 import openpyxl
@@ -186,13 +187,14 @@ def fit_kpi_block(ws: Worksheet, settings: Settings) -> None:
     letters = computed_letters()
     col0 = layout.KPI_COMPUTED_FIRST_COL
     col_n = col0 + len(layout.KPI_COMPUTED_COLUMNS) - 1
-    # Clear the previous block (it may have been longer).
+    # Clear the previous block (it may have been longer): values, and the grey below the table.
     for row in ws.iter_rows(
         min_row=first, max_row=max(ws.max_row, last), min_col=col0, max_col=col_n
     ):
         for cell in row:
             cell.value = None
-            cell.fill = PatternFill()
+            if cell.row > last and cell.has_style:
+                cell.fill = PatternFill()
     write_computed_headers(
         ws,
         label_row=layout.ENTRY_LABEL_ROW,
@@ -203,16 +205,24 @@ def fit_kpi_block(ws: Worksheet, settings: Settings) -> None:
     for name, ref in computed_names(ws.title).items():
         ws.parent.defined_names[name] = DefinedName(name, attr_text=ref)
     formats = row_number_formats(ws, first, last)
-    for name, formula in kpi_formulas().items():
+    # Thousands of computed cells share a few looks (grey, and a number format): each look
+    # is set once through openpyxl's style API and its record copied to the other cells.
+    looks: dict[str, object] = {}
+    for j, (name, formula) in enumerate(kpi_formulas().items()):
         letter = letters[name]
         ws[f"{letter}{first}"] = ArrayFormula(f"{letter}{first}:{letter}{last}", formula)
         for r in range(first, last + 1):
-            cell = ws[f"{letter}{r}"]
-            cell.fill = COMPUTED_FILL
+            cell = ws.cell(row=r, column=col0 + j)
             if name in ("achievement", "project_avg"):
-                cell.number_format = DECIMAL_FORMAT
+                fmt = DECIMAL_FORMAT
             elif name in ("plan_total", "result_total", "plan_now", "result_now"):
-                cell.number_format = formats[r - first]
+                fmt = formats[r - first]
+            else:
+                fmt = "General"
+            if fmt not in looks:
+                cell.fill, cell.number_format = COMPUTED_FILL, fmt
+                looks[fmt] = copy(cell._style)
+            cell._style = copy(looks[fmt])
     _format_typed_numbers(ws, first, formats)
     relabel_entry_sheet(ws, settings)
     _kpi_validations(ws, first, last)
@@ -241,15 +251,23 @@ def row_number_formats(ws: Worksheet, first: int, last: int) -> list[str]:
 
 
 def _format_typed_numbers(ws: Worksheet, first: int, formats: list[str]) -> None:
+    """Number formats and wrapping of the typed cells, set only where they differ (a
+    rebuild finds them set by the import: setting a style in openpyxl is slow)."""
     k = {c: column_index_from_string(letter) for c, letter in kpi_letters().items()}
+    numbers = [k[c] for c in (*PLAN_Q, *RESULT_Q, *layout.MONTH_PAIRS, "target")]
+    wrapped = [k[c] for c in (*WRAPPED_WIDTHS, "unit", "fund")]
+    wrap = Alignment(wrap_text=True, vertical="top")
     for i, fmt in enumerate(formats):
         r = first + i
-        for c in (*PLAN_Q, *RESULT_Q, *layout.MONTH_PAIRS, "target"):
-            ws.cell(row=r, column=k[c]).number_format = fmt
-        ws.cell(row=r, column=k["budget"]).number_format = DECIMAL_FORMAT
-        ws.cell(row=r, column=k["weight"]).number_format = "0.##"
-        for c in (*WRAPPED_WIDTHS, "unit", "fund"):
-            ws.cell(row=r, column=k[c]).alignment = Alignment(wrap_text=True, vertical="top")
+        for c, want in [*((c, fmt) for c in numbers), (k["budget"], DECIMAL_FORMAT),
+                        (k["weight"], "0.##")]:  # fmt: skip
+            cell = ws.cell(row=r, column=c)
+            if cell.number_format != want:
+                cell.number_format = want
+        for c in wrapped:
+            cell = ws.cell(row=r, column=c)
+            if not cell.alignment.wrap_text:
+                cell.alignment = wrap
 
 
 def relabel_entry_sheet(ws: Worksheet, settings: Settings) -> None:

@@ -24,8 +24,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -37,7 +36,7 @@ from sso_app.book.sheets import (
     THIN,
     TITLE_FONT,
     activate_sheet,
-    fit_wrapped_rows,
+    display_width,
     print_to_width,
     protect_rebuilt,
 )
@@ -69,12 +68,14 @@ class MonthlyForm:
     formats: dict[int, str] = field(default_factory=dict)  # sheet row -> number format
     project_rows: list[int] = field(default_factory=list)  # sheet rows a project starts on
 
-    def add(self, kind: str, values: list[object], *merges: tuple[int, int]) -> int:
+    def add(self, kind: str, values: list[object]) -> int:
         row = len(self.rows) + 1
         self.rows.append(values + [None] * (N_COLUMNS - len(values)))
         self.kinds.append(kind)
-        for a, b in merges:  # columns, on this row
-            self.merges.append(f"{get_column_letter(a)}{row}:{get_column_letter(b)}{row}")
+        if kind == "text" and display_width(str(values[0])) > WIDTHS["A"]:
+            # A text longer than column A wraps across the form's width. Only then merged:
+            # openpyxl rebuilds every merged range cell by cell on each load.
+            self.merges.append(f"A{row}:{get_column_letter(N_COLUMNS)}{row}")
         return row
 
 
@@ -93,29 +94,25 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
     form = MonthlyForm()
     year = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
     unit = f" {settings.unit}" if settings.unit else ""
-    form.add(
-        "title",
-        [f"แบบรายงานผลการดำเนินงานรายเดือน{unit} {year} พ.ศ. {settings.year_be}"],
-        (1, N_COLUMNS),
-    )
-    form.add("note", ["ผลการดำเนินงานตามเป้าหมายตัวชี้วัด (รายงานตัวชี้วัดทุกตัว)"], (1, N_COLUMNS))
+    form.add("title", [f"แบบรายงานผลการดำเนินงานรายเดือน{unit} {year} พ.ศ. {settings.year_be}"])
+    form.add("note", ["ผลการดำเนินงานตามเป้าหมายตัวชี้วัด (รายงานตัวชี้วัดทุกตัว)"])
     quarters = quarter_month_labels(settings.year_kind)
     if frame.empty:
-        form.add("note", ["ยังไม่มีตัวชี้วัดในตาราง tbl_kpi / no indicators yet"], (1, N_COLUMNS))
+        form.add("note", ["ยังไม่มีตัวชี้วัดในตาราง tbl_kpi / no indicators yet"])
         return form
     plans = frame.reindex(columns=list(PLAN_M)).to_numpy("float64")
     results = frame.reindex(columns=list(RESULT_M)).to_numpy("float64")
     aggregation = frame["aggregation"].to_numpy(object)
     plan_total = rollup_months(plans, aggregation, 12)
     result_total = rollup_months(results, aggregation, 12)
-    for _, rows in frame.groupby("project_id", sort=False):
-        first = rows.iloc[0]
+    records = frame.to_dict("records")  # plain dicts: a row lookup per cell, not a Series
+    for positions in frame.groupby("project_id", sort=False).indices.values():
+        first = records[positions[0]]
         form.add("gap", [])
         start = form.add(
             "project",
             [f"ชื่องาน/โครงการ : {_text(first.get('project_name'))}"] + [None] * 11
             + [f"หน่วยงานที่รับผิดชอบ : {_text(first.get('unit'))}"],
-            (1, 12), (13, N_COLUMNS),
         )  # fmt: skip
         form.project_rows.append(start)
         where = [
@@ -124,11 +121,10 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
             if _text(first.get(key))
         ]
         kind = _text(first.get("kind"))
-        form.add("note", [" : ".join(where) + (f"   ประเภท : {kind}" if kind else "")],
-                 (1, N_COLUMNS))  # fmt: skip
+        form.add("note", [" : ".join(where) + (f"   ประเภท : {kind}" if kind else "")])
         notes: dict[str, list[str]] = {key: [] for key, _ in PROJECT_NOTES}
-        for i, row in rows.iterrows():
-            pos = frame.index.get_loc(i)
+        for pos in positions:
+            row = records[pos]
             number = _text(row.get("kpi_number"))
             form.add(
                 "head",
@@ -158,20 +154,16 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
                 + [_number(v) for v in results[pos]] + [_number(result_total[pos])],
             )  # fmt: skip
             form.formats[plan_row] = form.formats[result_row] = fmt
-            form.add(
-                "text",
-                [f"สูตรคำนวณ/วิธีการคำนวณ : {_text(row.get('calculation'))}"],
-                (1, N_COLUMNS),
-            )
+            form.add("text", [f"สูตรคำนวณ/วิธีการคำนวณ : {_text(row.get('calculation'))}"])
             remark = _text(row.get("remarks"))
             if remark:
-                form.add("text", [f"หมายเหตุ : {remark}"], (1, N_COLUMNS))
+                form.add("text", [f"หมายเหตุ : {remark}"])
             for key, _ in PROJECT_NOTES:
                 text = _text(row.get(key))
                 if text:
                     notes[key].append(f"ตัวชี้วัดที่ {number}: {text}")
         for key, label in PROJECT_NOTES:
-            form.add("text", [f"{label} : " + "\n".join(notes[key])], (1, N_COLUMNS))
+            form.add("text", [f"{label} : " + "\n".join(notes[key])])
     return form
 
 
@@ -202,12 +194,13 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
     looks: dict[tuple[object, ...], object] = {}
     for r, (values, kind) in enumerate(zip(form.rows, form.kinds, strict=True), start=1):
         fmt = form.formats.get(r)
+        boxed = kind in _BOXED
         for c, value in enumerate(values, start=1):
+            if value is None and not boxed:
+                continue  # a blank cell outside the boxes needs no cell at all
             cell = ws.cell(row=r, column=c)
             if value is not None:
                 set_text_cell(cell, value.item() if isinstance(value, np.generic) else value)
-            if kind == "gap":
-                continue
             look = (kind, c, fmt if c >= MONTH_COL else None)
             if look in looks:
                 cell._style = copy(looks[look])
@@ -215,16 +208,14 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
             _style_cell(cell, kind, c, fmt)
             looks[look] = copy(cell._style)
     # All merges at once: openpyxl's merge_cells checks each new range against every earlier
-    # one (quadratic); the ranges of the form never overlap, so they are set together.
-    ranges = [MergedCellRange(ws, ref) for ref in form.merges]
-    ws.merged_cells = MultiCellRange(ranges)
-    for merged in ranges:
-        ws._clean_merge_range(merged)
+    # one (quadratic) and restyles its cells; the ranges of the form never overlap and their
+    # other cells were never written, so they are set together as they are.
+    ws.merged_cells = MultiCellRange([CellRange(ref) for ref in form.merges])
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     _fit_heights(ws, form)
-    for row in form.project_rows[1:]:  # each งาน/โครงการ starts a page, as the form does
-        ws.row_breaks.append(Break(id=row - 2))
+    # each งาน/โครงการ starts a page, as the form does (set at once: append re-checks them all)
+    ws.row_breaks.brk = [Break(id=row - 2) for row in form.project_rows[1:]]
     ws.print_area = f"A1:{get_column_letter(N_COLUMNS)}{max(len(form.rows), 1)}"
     ws.print_title_rows = None
     print_to_width(ws, landscape=True, last_col=N_COLUMNS)
@@ -272,7 +263,7 @@ def _style_cell(cell: object, kind: str, c: int, fmt: str | None) -> None:
             vertical="top" if c == 1 else "center",
             wrap_text=not centred,
         )
-    elif kind in ("text", "note", "project"):
+    elif kind == "text":
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     if kind in ("head", "quarter", "month"):
         cell.fill = BOX_FILL
@@ -281,17 +272,18 @@ def _style_cell(cell: object, kind: str, c: int, fmt: str | None) -> None:
 
 
 def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
-    """Rows of merged text across the form get the height their lines need (measured as if
-    the text ran across the whole width)."""
-    fit_wrapped_rows(ws)
+    """Each row the height its lines need: neither Excel (for a file it did not save) nor
+    LibreOffice grows a row for wrapped text. Text rows wrap across the whole width."""
     full = sum(WIDTHS.values())
     for r, kind in enumerate(form.kinds, start=1):
         text = form.rows[r - 1][0]
-        if kind in ("text", "note") and isinstance(text, str):
-            lines = sum(max(1, math.ceil(len(part) / (full * 1.05))) for part in text.split("\n"))
+        if kind == "text" and isinstance(text, str):
+            lines = sum(
+                max(1, math.ceil(display_width(part) / (full * 1.05))) for part in text.split("\n")
+            )
             ws.row_dimensions[r].height = max(16.0, lines * 16.0 + 2)
         elif kind == "plan":
-            lines = max(1, math.ceil(len(str(text)) / (WIDTHS["A"] * 1.05)))
+            lines = max(1, math.ceil(display_width(str(text)) / (WIDTHS["A"] * 1.05 - 1)))
             # the name is in the แผน row (the ผล row below it has its own values)
             ws.row_dimensions[r].height = max(16.0, lines * 15.0 + 3)
         elif kind == "head":
