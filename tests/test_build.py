@@ -337,6 +337,13 @@ def test_computed_cells_are_marked_as_dynamic_arrays() -> None:
     assert da.METADATA_REL.encode() in rels and b'Target="metadata.xml"' in rels
     meta = ET.fromstring(members[da.METADATA_PART])
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    # ECMA-376 CT_Metadata is a sequence: metadataTypes, metadataStrings, mdxMetadata,
+    # futureMetadata*, cellMetadata, valueMetadata, extLst
+    order = ["metadataTypes", "metadataStrings", "mdxMetadata", "futureMetadata",
+             "cellMetadata", "valueMetadata", "extLst"]  # fmt: skip
+    children = [child.tag.split("}")[1] for child in meta]
+    assert children == sorted(children, key=order.index) and children[0] == "metadataTypes"
+    assert meta.find("m:cellMetadata", ns).get("count") == "1"
     (kind,) = meta.findall("m:metadataTypes/m:metadataType", ns)
     assert kind.get("name") == "XLDAPR" and kind.get("cellMeta") == "1"
     (rc,) = meta.findall("m:cellMetadata/m:bk/m:rc", ns)
