@@ -29,6 +29,7 @@ from sso_app.book.sheets import (
     add_band_formatting,
     add_validation,
     cell_value,
+    display_width,
     list_formula,
     print_setup,
     sheet_title,
@@ -224,6 +225,7 @@ def fit_kpi_block(ws: Worksheet, settings: Settings) -> None:
                 looks[fmt] = copy(cell._style)
             cell._style = copy(looks[fmt])
     _format_typed_numbers(ws, first, formats)
+    _fit_row_heights(ws, first, last)
     relabel_entry_sheet(ws, settings)
     _kpi_validations(ws, first, last)
     ws.conditional_formatting = ConditionalFormattingList()
@@ -268,6 +270,26 @@ def _format_typed_numbers(ws: Worksheet, first: int, formats: list[str]) -> None
             cell = ws.cell(row=r, column=c)
             if not cell.alignment.wrap_text:
                 cell.alignment = wrap
+
+
+def _fit_row_heights(ws: Worksheet, first: int, last: int) -> None:
+    """Rows whose names wrap get the height their lines need (neither Excel, for a file it
+    did not save, nor LibreOffice grows a row by itself); a row a planner made taller stays."""
+    k = kpi_letters()
+    columns = [(column_index_from_string(k[c]), w) for c, w in WRAPPED_WIDTHS.items()]
+    for r in range(first, last + 1):
+        lines = 1
+        for c, width in columns:
+            value = ws.cell(row=r, column=c).value
+            if isinstance(value, str) and value:
+                chars = max(width * 1.05 - 1, 1)
+                need = sum(max(1, -(-display_width(p) // int(chars))) for p in value.split("\n"))
+                lines = max(lines, need)
+        if lines > 1:
+            height = lines * 15.0 + 2
+            current = ws.row_dimensions[r].height
+            if current is None or current < height:
+                ws.row_dimensions[r].height = height
 
 
 def relabel_entry_sheet(ws: Worksheet, settings: Settings) -> None:
