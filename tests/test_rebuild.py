@@ -222,6 +222,19 @@ def test_refuses_another_schema_version(tmp_path: Path) -> None:
         rebuild.rebuild(book)
 
 
+def test_a_book_of_the_previous_form_is_refused_not_relabelled(tmp_path: Path) -> None:
+    """Form 1 had another tbl_kpi column order: relabelling or refitting it by this
+    layout would write over its columns, so the version rule asks for a new book."""
+    book = copy_book(demo_book(), tmp_path)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb[layout.SHEET_SETTINGS]["B4"].value = "1"
+    save_macro_book(wb, book, template.ribbon_xml())
+    before = book.read_bytes()
+    with pytest.raises(SsoError) as err:
+        rebuild.rebuild(book)
+    assert "import" in err.value.message_en and book.read_bytes() == before
+
+
 def test_a_rebuild_killed_while_saving_leaves_the_book_intact(tmp_path: Path) -> None:
     from .test_interrupted import killed_at_swap
 

@@ -19,7 +19,9 @@ from sso_kpi.schema import (
     RESULT_Q,
 )
 
-SCHEMA_VERSION = "1"
+# 2 (issue 12): tbl_kpi reordered (ids and names first, months as แผน/ผล pairs, text
+# columns) and the computed block moved: a book of form 1 is rebuilt and its rows imported.
+SCHEMA_VERSION = "2"
 BOOK_NAME = "SSO_Plan.xlsm"
 
 SHEET_INSTRUCTIONS = "คำแนะนำ"
