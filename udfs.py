@@ -141,6 +141,30 @@ def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> G
     return rows
 
 
+PAIR_WORDS = {"plan": 0, "แผน": 0, "1": 0, "result": 1, "ผล": 1, "2": 1}
+
+
+def _months(value: object, pair: object) -> Grid:
+    """The 12 month columns of each row: 12 columns as given, or, from 24 columns of แผน/ผล
+    pairs (the entry sheet puts a month's plan beside its result), the plan or the result
+    ones as ``pair`` says ("plan"/"แผน" or "result"/"ผล")."""
+    grid = _grid(value)
+    if grid and len(grid[0]) == 24:
+        word = "" if pair is None else str(pair).strip().lower().removesuffix(".0")
+        if word not in PAIR_WORDS:
+            raise CallError(
+                "24 คอลัมน์แผน/ผล ต้องบอกว่าใช้ แผน หรือ ผล / with 24 plan/result columns, "
+                'say "plan" or "result"'
+            )
+        return [row[PAIR_WORDS[word] :: 2] for row in grid]
+    if not grid or len(grid[0]) != 12:
+        raise CallError(
+            "ต้องเลือก 12 คอลัมน์รายเดือน หรือ 24 คอลัมน์แผน/ผล / select the 12 month "
+            "columns or the 24 plan/result pairs"
+        )
+    return grid
+
+
 def _merge(*notes: Sequence[str | None]) -> list[str | None]:
     """The first note of each row over several columns' notes ([] for a column without)."""
     notes = [n for n in notes if n]
@@ -375,13 +399,14 @@ def SSO_QUALITY(total):
     doc="การรวมค่า sum, last, average หรือ max; ว่าง = sum / how months combine; blank = sum",
 )
 @xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
+@xw.arg(
+    "pair",
+    doc="เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result",
+)
 @cell_safe
-def SSO_ROLLUP(months, aggregation, quarter):
-    """ค่าสะสมถึงสิ้นไตรมาสจาก 12 คอลัมน์รายเดือน ตามการรวมค่า sum/last/average/max ของแต่ละแถว / The 12 months rolled up to the quarter's end, per row's aggregation."""
-    # ค่าสะสมถึงสิ้นไตรมาส from 12 monthly columns: sum / last / average / max per row.
-    grid = _grid(months)
-    if not grid or len(grid[0]) != 12:
-        raise CallError("ต้องเลือก 12 คอลัมน์รายเดือน / select the 12 month columns")
+def SSO_ROLLUP(months, aggregation, quarter, pair=None):
+    """ค่าสะสมถึงสิ้นไตรมาสจาก 12 คอลัมน์รายเดือน (หรือ 24 คอลัมน์แผน/ผล) ตามการรวมค่าของแต่ละแถว; ไตรมาส 4 = รวม / The months rolled up to the quarter's end, per row's aggregation; quarter 4 gives the form's total."""
+    grid = _months(months, pair)
     cells = pd.Series([c for row in grid for c in row], dtype=object)
     parsed = parse_numbers(cells)
     values = parsed.values.to_numpy("float64").reshape(-1, 12)
@@ -400,21 +425,31 @@ def SSO_ROLLUP(months, aggregation, quarter):
 
 @xw.func(category=CATEGORY)
 @xw.arg("quarterly", ndim=2, doc="4 คอลัมน์รายไตรมาส (สะสม) / the 4 quarter columns (cumulative)")
-@xw.arg("months", ndim=2, doc="12 คอลัมน์รายเดือน แถวเดียวกัน / the 12 month columns, same rows")
+@xw.arg(
+    "months",
+    ndim=2,
+    doc="12 คอลัมน์รายเดือน หรือ 24 คอลัมน์แผน/ผล / the 12 month columns, or the 24 plan/result pairs",
+)
 @xw.arg(
     "aggregation",
     ndim=2,
     doc="การรวมค่า sum, last, average หรือ max; ว่าง = sum / how months combine; blank = sum",
 )
 @xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
+@xw.arg(
+    "pair",
+    doc="เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result",
+)
 @cell_safe
-def SSO_PERIOD(quarterly, months, aggregation, quarter):
+def SSO_PERIOD(quarterly, months, aggregation, quarter, pair=None):
     """ค่าสะสมถึงไตรมาส: ค่าไตรมาสที่พิมพ์ไว้ หรือรวมจากรายเดือนเมื่อว่าง (กติกาเดียวกับ sso-kpi) / Cumulative figure to the quarter: the typed quarter, else the months rolled up."""
-    # ค่าสะสมถึงไตรมาส: the typed quarterly figure, or the months rolled up where it is blank.
-    #
-    # ``quarterly`` is the 4 quarter columns, ``months`` the 12 month columns: the same rule the
-    # headless rebuild uses, so Excel and ``sso-kpi`` agree on which plan is due.
-    q_grid, m_grid = _grid(quarterly), _grid(months)
+    # ``months``: the 12 month columns, or the 24 แผน/ผล pairs with ``pair`` = plan or result;
+    # the same rule the headless rebuild uses, so Excel and ``sso-kpi`` agree on what is due.
+    q_grid = _grid(quarterly)
+    try:
+        m_grid = _months(months, pair)
+    except CallError:
+        m_grid = []
     if not q_grid or len(q_grid[0]) != 4 or len(m_grid) != len(q_grid) or len(m_grid[0]) != 12:
         raise CallError(
             "ต้องเลือก 4 คอลัมน์ไตรมาสและ 12 คอลัมน์เดือน / select 4 quarter and 12 month columns"

@@ -212,7 +212,7 @@ def write_unit_workbook(
     budget: pd.DataFrame | None = None,
     year_be: int = 2564,
     year_kind: str = "calendar",
-    schema_version: str | None = "1",
+    schema_version: str | None = "2",  # layout.SCHEMA_VERSION
 ) -> Path:
     """A minimal SSO workbook (.xlsx): tbl_settings, tbl_kpi and tbl_budget as the layout
     names them, without the builder's VBA and summary sheets. For tests and benchmarks that

@@ -6,7 +6,8 @@ ribbon all come from this file and :mod:`sso_app.layout`, so a change is a code 
 Building twice gives identical bytes: fixed document timestamps and zip member dates.
 
 Sheets (names from ``layout``): คำแนะนำ (instructions), ตั้งค่า (tbl_settings + cfg_* names),
-แผน-ผล (tbl_kpi, the computed block right of it), งบประมาณ (tbl_budget), สรุปรายไตรมาส (the
+แผน-ผล (tbl_kpi, the computed block right of it), แบบรายงานรายเดือน (the unit monthly form,
+printable), งบประมาณ (tbl_budget), สรุปรายไตรมาส (the
 summary, written by the rebuild's own code), คะแนน ก.พ.ร. (the OPDC card), and xlwings' hidden
 config sheet.
 """

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from sso_app.book import layout
-from sso_app.book.entry_sheet import computed_letters, kpi_formulas
+from sso_app.book.entry_sheet import computed_letters, kpi_formulas, kpi_labels_th
+from sso_app.book.monthly_form import MONTH_COL, TOTAL_COL, WIDTHS, monthly_form
 from sso_app.book.opening import REQUIRED_TABLES, book_data
 from sso_app.book.readers import TableCells
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
@@ -194,7 +195,10 @@ def rebuild_open_book(book: object, quarter: int | None = None) -> LiveReport:
     app = book.app
     app.screen_updating = False
     try:
-        refit_computed_block(book.sheets[layout.SHEET_ENTRY], tables[layout.TABLE_KPI])
+        entry = book.sheets[layout.SHEET_ENTRY]
+        refit_computed_block(entry, tables[layout.TABLE_KPI])
+        relabel_months(entry, data.settings)
+        write_monthly_form(book, data.kpis.frame, data.settings)
         write_summary(book, frames)
     finally:
         app.screen_updating = True
@@ -203,16 +207,69 @@ def rebuild_open_book(book: object, quarter: int | None = None) -> LiveReport:
                       len(data.kpis.errors) + len(data.issues))  # fmt: skip
 
 
-def refit_computed_block(sheet: object, kpi: TableCells) -> None:
-    """Re-enter each computed column's one array formula over the table's current rows."""
+def refit_computed_block(sheet: object, kpi: TableCells) -> bool:
+    """Re-enter each computed column's one formula; True when Excel took them as dynamic
+    arrays (Excel 365: they spill over rows added later by themselves)."""
     first = kpi.first_row
     last = first + max(len(kpi.rows), 1) - 1
     letters = computed_letters()
     block = [letters[n] for n in layout.KPI_COMPUTED_COLUMNS]
     bottom = max(last, sheet.used_range.last_cell.row)
     sheet.range(f"{block[0]}{first}:{block[-1]}{bottom}").clear_contents()
-    for name, formula in kpi_formulas(first, last).items():
-        sheet.range(f"{letters[name]}{first}:{letters[name]}{last}").formula_array = formula
+    dynamic = True
+    for name, formula in kpi_formulas().items():
+        letter = letters[name]
+        if dynamic:
+            try:
+                sheet.range(f"{letter}{first}").formula2 = formula
+                continue
+            except Exception:  # Excel before 365 has no Range.Formula2 (COM error, any type)
+                dynamic = False
+        sheet.range(f"{letter}{first}:{letter}{last}").formula_array = formula
+    return dynamic
+
+
+def relabel_months(sheet: object, settings: object) -> None:
+    """tbl_kpi's Thai label row from the settings (a fiscal year's first month is ต.ค.)."""
+    labels = kpi_labels_th(settings)  # type: ignore[arg-type]
+    row = [labels[c] for c in layout.KPI_TABLE_COLUMNS]
+    sheet.range((layout.ENTRY_LABEL_ROW, 1)).value = [row]
+
+
+def set_protected(sheet: object, on: bool) -> None:
+    """Protect (no password) or unprotect a rebuilt sheet through Excel's object model."""
+    api = sheet.api
+    if on:
+        api.Protect(DrawingObjects=True, Contents=True, Scenarios=True)
+    else:
+        api.Unprotect()
+
+
+def _replace_sheet(book: object, name: str, after_name: str) -> object:
+    """A fresh sheet in place of ``name`` (or after ``after_name`` when the book has none)."""
+    names = [s.name for s in book.sheets]
+    old = book.sheets[name] if name in names else None
+    sheet = book.sheets.add(after=old if old is not None else book.sheets[after_name])
+    if old is not None:
+        set_protected(old, False)
+        old.delete()
+    sheet.name = name
+    return sheet
+
+
+def write_monthly_form(book: object, frame: object, settings: object) -> object:
+    """The monthly form (unit form 2563 layout) as values on a fresh, protected sheet."""
+    form = monthly_form(frame, settings)  # type: ignore[arg-type]
+    sheet = _replace_sheet(book, layout.SHEET_MONTHLY, layout.SHEET_ENTRY)
+    sheet.range((1, 1)).value = [[_cell(v) for v in row] for row in form.rows]
+    for ref in form.merges:
+        sheet.range(ref).merge()
+    for row, fmt in form.formats.items():
+        sheet.range((row, MONTH_COL), (row, TOTAL_COL)).number_format = fmt
+    for letter, width in WIDTHS.items():
+        sheet.range(f"{letter}1").column_width = width
+    set_protected(sheet, True)
+    return sheet
 
 
 def _cell(value: object) -> object:
@@ -228,11 +285,9 @@ def _rows(frame: object) -> list[list[object]]:
 
 
 def write_summary(book: object, frames: SummaryFrames) -> object:
-    """A fresh summary sheet in place of the old one: no stale rows, tables or chart remain."""
-    old = book.sheets[layout.SHEET_SUMMARY]
-    sheet = book.sheets.add(after=old)
-    old.delete()
-    sheet.name = layout.SHEET_SUMMARY
+    """A fresh summary sheet in place of the old one: no stale rows, tables or chart remain;
+    protected again at the end."""
+    sheet = _replace_sheet(book, layout.SHEET_SUMMARY, layout.SHEET_ENTRY)
     for i, line in enumerate(frames.title_lines):
         sheet.range((1 + i, 1)).value = _cell(line)
     refs = {}
@@ -253,6 +308,7 @@ def write_summary(book: object, frames: SummaryFrames) -> object:
         refs[name] = (row + 2, col, len(values))
     add_chart(sheet, frames, *refs[layout.TABLE_SUMMARY])
     sheet.autofit()
+    set_protected(sheet, True)
     return sheet
 
 

@@ -35,6 +35,8 @@ from .schema import (
     LEVEL3,
     LEVEL5,
     METHOD_WORDS,
+    NOTE_COLUMNS,
+    NOTE_TH,
     NUMBER_COLUMNS,
     OPDC_COLUMNS,
     OPDC_NUMBER_COLUMNS,
@@ -84,6 +86,7 @@ COLUMN_TH = {
     **{f"plan_m{m}": f"แผน เดือน {m}" for m in range(1, 13)},
     **{f"result_m{m}": f"ผล เดือน {m}" for m in range(1, 13)},
     **{f"level_{i}": f"ระดับ {i}" for i in range(1, 6)},
+    **NOTE_TH,
 }  # fmt: skip
 
 
@@ -224,6 +227,10 @@ def read_table(
     """
     frame = canonical_frame(raw)
     form = form or detect_form(frame.columns)
+    if form == "kpi" and "result" in frame and "performance" not in frame:
+        # "ผลการดำเนินงาน" is the OPDC form's result figure but an indicator's narrative
+        # on the action-plan and unit forms (numbers there are ผล ไตรมาส / ผล เดือน).
+        frame = frame.rename(columns={"result": "performance"})
     collect = _Collector(source, pd.Series([], dtype="int64"))
     header_problems(raw, collect)
     frame, rows = _drop_empty_rows(frame, source)
@@ -261,6 +268,9 @@ def read_table(
             out[column] = parsed.values
         elif column in KEY_COLUMNS:
             out[column] = _keys(frame[column], column, collect)
+        elif column in NOTE_COLUMNS:  # narrative: kept as typed (๒๕ stays ๒๕), only stripped
+            notes = frame[column].astype(object).where(frame[column].notna(), "")
+            out[column] = [str(v).strip() for v in notes]
         elif column not in ("direction", "aggregation", "method"):
             out[column] = normalise_text(frame[column]).astype(object)
             _check_length(out[column], column, collect)

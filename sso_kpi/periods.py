@@ -17,6 +17,12 @@ from typing import Literal
 
 YearKind = Literal["calendar", "fiscal"]
 YEAR_KINDS: tuple[YearKind, ...] = ("calendar", "fiscal")
+YEAR_KIND_TH: dict[str, str] = {"calendar": "ปีปฏิทิน", "fiscal": "ปีงบประมาณ"}
+# Words read as a year kind: the codes, the dropdown's Thai words and their short forms.
+YEAR_KIND_WORDS: dict[str, YearKind] = {
+    "calendar": "calendar", "ปีปฏิทิน": "calendar", "ปฏิทิน": "calendar",
+    "fiscal": "fiscal", "ปีงบประมาณ": "fiscal", "งบประมาณ": "fiscal", "ปีงบ": "fiscal",
+}  # fmt: skip
 
 BE_OFFSET = 543
 
@@ -78,6 +84,26 @@ def calendar_month(position: int, kind: YearKind) -> int:
     if not 1 <= position <= 12:
         raise ValueError(f"month position {position} is not 1-12")
     return position if kind == "calendar" else (position + 8) % 12 + 1
+
+
+def year_kind_of(word: object) -> YearKind | None:
+    """The year kind a settings cell names, in English or Thai; None when it names none.
+
+    >>> year_kind_of("ปีงบประมาณ"), year_kind_of(" Calendar "), year_kind_of("x")
+    ('fiscal', 'calendar', None)
+    """
+    return YEAR_KIND_WORDS.get("".join(str(word).split()).lower())
+
+
+def quarter_month_labels(kind: YearKind) -> list[tuple[str, list[str]]]:
+    """(quarter label, its three month labels) in the year's order, as the unit form heads
+    its months ("ไตรมาสที่ 1 ม.ค. ก.พ. มี.ค." in a calendar year).
+
+    >>> quarter_month_labels("fiscal")[0]
+    ('ไตรมาสที่ 1', ['ต.ค.', 'พ.ย.', 'ธ.ค.'])
+    """
+    months = month_labels(kind)
+    return [(f"{THAI_QUARTER} {q}", months[3 * q - 3 : 3 * q]) for q in (1, 2, 3, 4)]
 
 
 def month_labels(kind: YearKind) -> list[str]:

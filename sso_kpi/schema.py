@@ -55,7 +55,19 @@ KPI_COLUMNS = (
 )
 # Plan changes (sso_kpi.plan_status): ยกเลิกในไตรมาส N / ยกเลิกแผนงาน, when and why.
 STATUS_COLUMNS = ("plan_status", "status_date", "status_reason")
-OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M, *STATUS_COLUMNS)
+# Text beside the numbers, as on every office form (unit monthly form 2563: "สูตรคำนวณ/วิธีการ
+# คำนวณ :", "ผลการดำเนินงานตามแผนของงาน/โครงการ :", "ปัญหาและอุปสรรค :", "แนวทางการแก้ไขปัญหา :";
+# the action-plan report's หมายเหตุ column). Kept as typed: never parsed, never scored.
+NOTE_COLUMNS = ("calculation", "performance", "obstacles", "remedies", "remarks")
+NOTE_TH = {
+    "calculation": "สูตรคำนวณ/วิธีการคำนวณ",
+    "performance": "ผลการดำเนินงาน",
+    "obstacles": "ปัญหาอุปสรรค",
+    "remedies": "แนวทางแก้ไข",
+    "remarks": "หมายเหตุ",
+}
+OPTIONAL_COLUMNS = ("direction", "aggregation", "cap", *PLAN_M, *RESULT_M, *STATUS_COLUMNS,
+                    *NOTE_COLUMNS)  # fmt: skip
 NUMBER_COLUMNS = ("budget", "target", "weight", "cap", *PLAN_Q, *RESULT_Q, *PLAN_M, *RESULT_M)
 REQUIRED_COLUMNS = ("project_id", "kpi_number", "weight")
 # Read as the planner sees them (1 typed in Excel is "1", not "1.0"); the workbook formats
@@ -85,6 +97,10 @@ FUNDS = ("กองทุนประกันสังคม", "กองทุ
 DIRECTIONS = ("higher", "lower")
 AGGREGATIONS = ("sum", "last", "average", "max")
 METHODS = ("opdc3", "five_level")
+
+# The words a planner picks from the book's dropdowns (the English codes are read as well).
+DIRECTION_TH = {"higher": "ยิ่งมากยิ่งดี", "lower": "ยิ่งน้อยยิ่งดี"}
+AGGREGATION_TH = {"sum": "รวม", "last": "ค่าล่าสุด", "average": "ค่าเฉลี่ย", "max": "ค่าสูงสุด"}
 
 # Thai words accepted for the English codes (a planner's dropdown may be in Thai).
 DIRECTION_WORDS = {
@@ -141,15 +157,23 @@ _ALIASES = {
     "สถานะแผน": "plan_status", "สถานะตัวชี้วัด": "plan_status",
     "วันที่เปลี่ยนสถานะ": "status_date", "วันที่ยกเลิก": "status_date",
     "เหตุผล": "status_reason", "เหตุผลที่ยกเลิก": "status_reason",
+    "สูตรคำนวณ": "calculation", "วิธีการคำนวณ": "calculation", "วิธีคำนวณ": "calculation",
+    "สูตรคำนวณ/วิธีการคำนวณ": "calculation", "สูตรการคำนวณ": "calculation",
+    "ผลการดำเนินงานตามแผนของงาน/โครงการ": "performance", "ผลการดำเนินงาน(บรรยาย)": "performance",
+    "ปัญหาอุปสรรค": "obstacles", "ปัญหาและอุปสรรค": "obstacles", "ปัญหา/อุปสรรค": "obstacles",
+    "แนวทางแก้ไข": "remedies", "แนวทางการแก้ไข": "remedies", "แนวทางการแก้ไขปัญหา": "remedies",
+    "แนวทางแก้ไขปัญหา": "remedies",
+    "หมายเหตุ": "remarks", "note": "remarks", "notes": "remarks", "remark": "remarks",
+    "comment": "remarks", "comments": "remarks",
 }  # fmt: skip
 
 # Headers the tool knowingly leaves aside: published figures beside the golden tables,
-# remarks and formulas printed in the office's forms, the year total of a monthly form
-# (recomputed from the months by the indicator's aggregation), a running number.
+# explanations printed in the office's forms (remarks and formulas are NOTE_COLUMNS), the
+# year total of a monthly form (recomputed from the months by the indicator's aggregation), a
+# running number.
 IGNORED_COLUMNS = frozenset({
     "published_pct", "published_avg", "published_score", "published_weighted", "duplicate",
-    "หมายเหตุ", "note", "notes", "remark", "remarks", "comment", "comments",
-    "สูตรคำนวณ", "สูตรคำนวณ/วิธีการคำนวณ", "วิธีการคำนวณ", "คำอธิบาย", "แทนค่าการคำนวณ",
+    "คำอธิบาย", "แทนค่าการคำนวณ",
     "รวม", "total", "ที่", "no", "no.", "#", "ลำดับที่",
 })  # fmt: skip
 

@@ -70,6 +70,35 @@ class FakeRange:
         self._ws.cell(self.r1, self.c1).value = ArrayFormula(ref, formula)
 
     @property
+    def formula2(self):
+        return self._ws.cell(self.r1, self.c1).value
+
+    @formula2.setter
+    def formula2(self, formula: str) -> None:
+        """Excel 365: one formula that spills; recorded as an array over the rows the table
+        has now (what Excel would save), and as dynamic on the sheet."""
+        if not self.sheet.book.app.dynamic_arrays:
+            raise AttributeError("Formula2")  # Excel 2016/2019: no dynamic arrays
+        first, letter = self.r1, get_column_letter(self.c1)
+        table = next(iter(self.sheet.ws.tables.values()))
+        last = range_boundaries(table.ref)[3]
+        self._ws.cell(first, self.c1).value = ArrayFormula(
+            f"{letter}{first}:{letter}{last}", formula
+        )
+        self.sheet.dynamic.add(f"{letter}{first}")
+
+    def merge(self) -> None:
+        self._ws.merge_cells(self.address())
+
+    @property
+    def column_width(self):
+        return self._ws.column_dimensions[get_column_letter(self.c1)].width
+
+    @column_width.setter
+    def column_width(self, width: float) -> None:
+        self._ws.column_dimensions[get_column_letter(self.c1)].width = width
+
+    @property
     def number_format(self):
         return self._ws.cell(self.r1, self.c1).number_format
 
@@ -143,10 +172,31 @@ class FakeCharts(list):
         return self[-1]
 
 
+class FakeSheetApi:
+    """The two protection calls of Excel's Worksheet object, on openpyxl's protection."""
+
+    def __init__(self, sheet: FakeSheet):
+        self.sheet = sheet
+
+    def Protect(self, **options) -> None:
+        self.sheet.ws.protection.sheet = True
+        self.sheet.protect_calls.append(options)
+
+    def Unprotect(self) -> None:
+        self.sheet.ws.protection.sheet = False
+        self.sheet.unprotected = True
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, ws):
         self.book, self.ws = book, ws
         self.tables, self.charts, self.colours = FakeTables(self), FakeCharts(), {}
+        self.api, self.dynamic, self.protect_calls, self.unprotected = (
+            FakeSheetApi(self),
+            set(),
+            [],
+            False,
+        )
 
     @property
     def name(self) -> str:
@@ -266,6 +316,7 @@ class FakeApp:
     def __init__(self):
         self.screen_updating, self.alerts = True, []
         self.api = FakeExcel()
+        self.dynamic_arrays = True  # Excel 365; False plays Excel 2016/2019
 
     def alert(self, prompt: str, title: str = "") -> None:
         self.alerts.append((title, prompt))

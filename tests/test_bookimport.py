@@ -10,8 +10,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from sso_app.book import layout
-from sso_app.book.entry_sheet import computed_letters
+from sso_app.book import entry_sheet, layout
 from sso_app.bookimport import import_into
 from sso_app.cli import main as cli_main
 from sso_app.files.writing import versions_of
@@ -21,7 +20,7 @@ from tests.conftest import ACTION_PLAN, raw_csv
 from tests.test_build import check_macro_parts, copy_book, demo_book, empty_book, zip_members
 
 LAST = get_column_letter(len(layout.KPI_TABLE_COLUMNS))  # tbl_kpi's last column
-BLOCK = tuple(computed_letters().values())  # the computed block's columns, in order
+BLOCK = tuple(entry_sheet.computed_letters().values())  # the computed block's columns, in order
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
@@ -33,6 +32,10 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
 def plan() -> pd.DataFrame:
     """The golden action plan as a unit would send it (minus the published columns)."""
     return raw_csv(ACTION_PLAN).drop(columns=["published_pct", "published_avg"])
+
+
+K, C = entry_sheet.kpi_letters(), entry_sheet.computed_letters()
+LAST = get_column_letter(len(layout.KPI_TABLE_COLUMNS))
 
 
 def entry(book: Path) -> openpyxl.worksheet.worksheet.Worksheet:
@@ -93,16 +96,13 @@ def test_replace_keeps_a_backup_and_shrinks_everything(tmp_path: Path, plan: pd.
     assert report.backup.read_bytes() == before
     ws = entry(book)
     assert ws.tables[layout.TABLE_KPI].ref == f"A4:{LAST}14"
-    assert set(block_refs(ws)) == {f"{c}5:{c}14" for c in BLOCK}
-    assert "$A$5:$A$14" in ws[f"{BLOCK[5]}5"].value.text
-    assert (
-        ws["A14"].value == "SSF-003"
-        and ws["A15"].value is None
-        and ws[f"{BLOCK[0]}15"].value is None
-    )
+    assert set(block_refs(ws)) == {f"{c}5:{c}14" for c in C.values()}
+    assert ws[f"{C['project_avg']}5"].value.text.startswith("=SSO_PROJECT_AVG(tbl_kpi[project_id]")
+    assert ws["A14"].value == "SSF-003" and ws["A15"].value is None
+    assert ws[f"{C['plan_total']}15"].value is None
     sqrefs = {str(dv.sqref) for dv in ws.data_validations.dataValidation}
-    assert "W5:W14" in sqrefs
-    assert ws.print_area == "'แผน-ผล'!$A$1:$V$14"
+    assert f"{K['direction']}5:{K['direction']}14" in sqrefs
+    assert ws.print_area == f"'แผน-ผล'!$A$1:${K['result_q4']}$14"
     check_macro_parts(book)
     assert rebuild(book).projects == 3  # the engine reads the new rows back
 
@@ -118,9 +118,11 @@ def test_append_adds_rows_and_grows_the_block(tmp_path: Path, plan: pd.DataFrame
     assert not report.errors and report.total == 10
     ws = entry(book)
     assert ws.tables[layout.TABLE_KPI].ref == f"A4:{LAST}14"
-    assert block_refs(ws)[0] == f"{BLOCK[0]}5:{BLOCK[0]}14"
-    assert ws["J8"].value == "4" and ws["J9"].value == "5"  # kpi_number stays text
-    assert ws["J9"].data_type == "s"
+    first = C["plan_total"]
+    assert block_refs(ws)[0] == f"{first}5:{first}14"
+    kpi = K["kpi_number"]
+    assert ws[f"{kpi}8"].value == "4" and ws[f"{kpi}9"].value == "5"  # kpi_number stays text
+    assert ws[f"{kpi}9"].data_type == "s"
     check_macro_parts(book)
 
 
@@ -154,10 +156,16 @@ def test_thai_headers_csv(tmp_path: Path) -> None:
     report = import_into(source, book, None)
     assert not report.errors and report.rows == 2
     ws = entry(book)
-    assert ws["D5"].value == "2.10" and ws["M5"].value == 50
-    assert ws["G5"].data_type == "s" and ws["G5"].value.startswith("=HYPERLINK")  # text
-    assert ws["X5"].value == "last" and ws["X6"].value == "sum"  # ร้อยละ: latest value
-    assert ws["S6"].value == 400
+    assert ws[f"{K['substrategy']}5"].value == "2.10" and ws[f"{K['weight']}5"].value == 50
+    name = ws[f"{K['project_name']}5"]
+    assert name.data_type == "s" and name.value.startswith("=HYPERLINK")  # text
+    agg = K["aggregation"]
+    assert ws[f"{agg}5"].value == "ค่าล่าสุด" and ws[f"{agg}6"].value == "รวม"  # ร้อยละ: latest
+    assert ws[f"{K['result_q1']}6"].value == 400
+    # Case 3: thousands separators for counts, two decimals for a ร้อยละ
+    assert ws[f"{K['plan_q1']}6"].number_format == "#,##0"
+    assert ws[f"{K['plan_q1']}5"].number_format == "#,##0.00"
+    assert ws[f"{C['achievement']}5"].number_format == "#,##0.00"
     result = rebuild(book, 1)
     assert result.projects == 1 and result.bands["yellow"] == 1  # (106.25 + 40) / 2
 

@@ -25,7 +25,7 @@ import udfs
 from sso_app import build
 from sso_app.book import entry_sheet, layout, template
 from sso_app.book.libreoffice import XLSX_FILTER, convert, pdf_text
-from sso_kpi.schema import AGGREGATIONS, DIRECTIONS
+from sso_kpi.schema import AGGREGATION_TH, AGGREGATIONS, DIRECTION_TH, DIRECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "workbook" / layout.BOOK_NAME
@@ -120,6 +120,7 @@ def test_sheets_in_order_with_thai_names_and_hidden_config(wb: openpyxl.Workbook
         layout.SHEET_INSTRUCTIONS,
         layout.SHEET_SETTINGS,
         layout.SHEET_ENTRY,
+        layout.SHEET_MONTHLY,
         layout.SHEET_BUDGET,
         layout.SHEET_SUMMARY,
         layout.SHEET_OPDC,
@@ -134,7 +135,8 @@ def test_sheets_in_order_with_thai_names_and_hidden_config(wb: openpyxl.Workbook
 def test_tables_and_their_refs(wb: openpyxl.Workbook) -> None:
     tables = {name: ref for ws in wb.worksheets for name, ref in ws.tables.items()}
     assert tables[layout.TABLE_SETTINGS] == f"A3:C{3 + len(layout.SETTINGS)}"
-    assert tables[layout.TABLE_KPI] == f"A4:{LAST}100"  # 96 indicators under header row 4
+    last = get_column_letter(len(layout.KPI_TABLE_COLUMNS))
+    assert tables[layout.TABLE_KPI] == f"A4:{last}100"  # 96 indicators under header row 4
     assert tables[layout.TABLE_BUDGET] == "A4:C9"
     assert tables[layout.TABLE_OPDC] == "A10:I16"
     for name in (
@@ -154,10 +156,14 @@ def test_kpi_header_is_the_layout_with_thai_labels_above(wb: openpyxl.Workbook) 
     ws = wb[layout.SHEET_ENTRY]
     header = [c.value for c in ws[layout.ENTRY_HEADER_ROW]][: len(layout.KPI_TABLE_COLUMNS)]
     assert header == list(layout.KPI_TABLE_COLUMNS)
+    k = entry_sheet.kpi_letters()
     assert ws["A3"].value == "รหัสโครงการ"
-    assert ws["Z3"].value == "แผน เดือนที่ 1 (ม.ค.)"
-    assert ws.freeze_panes == "A5"
-    assert ws.print_area == "'แผน-ผล'!$A$1:$V$100"
+    assert ws[f"{k['plan_m1']}3"].value == "ไตรมาสที่ 1\nม.ค. แผน"  # a calendar year
+    assert ws[f"{k['result_m1']}3"].value == "ไตรมาสที่ 1\nม.ค. ผล"  # its result beside it
+    assert ws[f"{k['plan_m12']}3"].value == "ไตรมาสที่ 4\nธ.ค. แผน"
+    assert ws[f"{k['calculation']}3"].value == "สูตรคำนวณ/วิธีการคำนวณ"
+    assert ws.freeze_panes == "E5"  # ids and names stay: project_id..kpi_name
+    assert ws.print_area == f"'แผน-ผล'!$A$1:${k['result_q4']}$100"
     assert ws.page_setup.orientation == "landscape"
 
 
@@ -173,24 +179,34 @@ def test_text_stays_text_and_numbers_numbers(wb: openpyxl.Workbook) -> None:
     assert isinstance(ws.cell(row=6, column=col["result_q3"]).value, float | int)
     directions = {ws.cell(row=r, column=col["direction"]).value for r in range(5, 101)}
     aggregations = {ws.cell(row=r, column=col["aggregation"]).value for r in range(5, 101)}
-    assert directions <= set(DIRECTIONS) and None not in directions
-    assert aggregations <= set(AGGREGATIONS) and aggregations >= {"sum", "last"}
+    # Thai words, the dropdowns' (the engine reads them as the codes)
+    assert directions <= set(DIRECTION_TH.values()) and None not in directions
+    assert aggregations <= set(AGGREGATION_TH.values()) and aggregations >= {"รวม", "ค่าล่าสุด"}
+    assert set(DIRECTION_TH) == set(DIRECTIONS) and set(AGGREGATION_TH) == set(AGGREGATIONS)
 
 
 def test_data_validations(wb: openpyxl.Workbook) -> None:
     ws = wb[layout.SHEET_ENTRY]
+    k, c = entry_sheet.kpi_letters(), entry_sheet.computed_letters()
     by_formula = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
-    assert by_formula['"higher,lower"'] == "W5:W100"
-    assert by_formula['"sum,last,average,max"'] == "X5:X100"
-    assert by_formula['"งานประจำ,โครงการเดิม,โครงการใหม่"'] == "E5:E100"
+    assert by_formula['"ยิ่งมากยิ่งดี,ยิ่งน้อยยิ่งดี"'] == f"{k['direction']}5:{k['direction']}100"
+    assert by_formula['"รวม,ค่าล่าสุด,ค่าเฉลี่ย,ค่าสูงสุด"'] == f"{k['aggregation']}5:{k['aggregation']}100"
+    assert by_formula['"งานประจำ,โครงการเดิม,โครงการใหม่"'] == f"{k['kind']}5:{k['kind']}100"
     numbers = by_formula["0"].split()
-    assert {"M5:M100", "O5:O100", "V5:V100", "Z5:Z100", "AW5:AW100"} <= set(numbers)
-    assert by_formula["100"] == "Y5:Y100"  # cap
+    wanted = ("weight", "budget", "plan_q1", "plan_m1", "result_m1", "result_m12")
+    assert {f"{k[n]}5:{k[n]}100" for n in wanted} <= set(numbers)
+    assert by_formula["100"] == f"{k['cap']}5:{k['cap']}100"  # cap
+    # Case 2: typing into the computed block is refused (no sheet protection: the table grows)
+    guard = next(dv for dv in ws.data_validations.dataValidation if dv.type == "custom")
+    assert guard.formula1 == "FALSE" and guard.errorStyle == "stop" and guard.showErrorMessage
+    assert "ห้ามพิมพ์ทับ" in guard.error
+    assert str(guard.sqref) == f"{c['plan_total']}5:{c['project_band']}1100"  # spare rows too
     settings = wb[layout.SHEET_SETTINGS]
     rules = {str(dv.sqref): dv for dv in settings.data_validations.dataValidation}
     kind_row = 4 + layout.SETTING_KEYS.index("year_kind")
     quarter_row = 4 + layout.SETTING_KEYS.index("quarter")
-    assert rules[f"B{kind_row}"].formula1 == '"calendar,fiscal"'
+    assert rules[f"B{kind_row}"].formula1 == '"ปีปฏิทิน,ปีงบประมาณ"'
+    assert settings[f"B{kind_row}"].value == "ปีปฏิทิน"
     q = rules[f"B{quarter_row}"]
     assert (q.type, q.formula1, q.formula2) == ("whole", "1", "4")
 
@@ -216,11 +232,9 @@ def test_band_colours_by_conditional_formatting(wb: openpyxl.Workbook) -> None:
         for cf in ws.conditional_formatting
         for r in cf.rules
     }
-    band, project_band = (entry_sheet.computed_letters()[c] for c in ("band", "project_band"))
+    band, project = (entry_sheet.computed_letters()[n] for n in ("band", "project_band"))
     assert rules[(f"{band}5:{band}100", f'EXACT({band}5,"green")')].endswith("92D050")
-    assert rules[(f"{project_band}5:{project_band}100", f'EXACT({project_band}5,"red")')].endswith(
-        "FF0000"
-    )
+    assert rules[(f"{project}5:{project}100", f'EXACT({project}5,"red")')].endswith("FF0000")
     summary = wb[layout.SHEET_SUMMARY]
     assert any("EXACT" in r.formula[0] for cf in summary.conditional_formatting for r in cf.rules)
 
@@ -245,6 +259,7 @@ def test_every_function_called_is_native_or_a_udf(wb: openpyxl.Workbook) -> None
     udf_names = called - NATIVE_FUNCTIONS
     assert udf_names == {
         "SSO_PERIOD",
+        "SSO_ROLLUP",
         "SSO_ACHIEVEMENT",
         "SSO_STATUS",
         "SSO_BAND",
@@ -256,15 +271,16 @@ def test_every_function_called_is_native_or_a_udf(wb: openpyxl.Workbook) -> None
         assert callable(getattr(udfs, name)), name
 
 
-def _columns_of(ws, ref: str) -> list[str]:
-    """Header names (row 4) of the columns a range like $O$5:$R$100 covers."""
-    min_col, _, max_col, _ = range_boundaries(ref.replace("$", ""))
-    return [
-        ws.cell(row=layout.ENTRY_HEADER_ROW, column=c).value for c in range(min_col, max_col + 1)
-    ]
+def _columns_of(ref: str) -> list[str]:
+    """tbl_kpi columns a structured reference covers: tbl_kpi[x] or tbl_kpi[[a]:[b]]."""
+    names = re.findall(r"\[?\[?(\w+)\]", ref.removeprefix(layout.TABLE_KPI))
+    cols = list(layout.KPI_TABLE_COLUMNS)
+    return cols[cols.index(names[0]) : cols.index(names[-1]) + 1]
 
 
 def test_computed_block_is_one_array_formula_per_column(wb: openpyxl.Workbook) -> None:
+    """Case 7: each formula reads whole table columns (structured references) or the kpi_
+    names sized by the table, so it never names a row: Excel 365 spills it over new rows."""
     ws = wb[layout.SHEET_ENTRY]
     first = layout.KPI_COMPUTED_FIRST_COL
     assert first == len(layout.KPI_TABLE_COLUMNS) + 2  # one blank column after the table
@@ -276,35 +292,69 @@ def test_computed_block_is_one_array_formula_per_column(wb: openpyxl.Workbook) -
         assert isinstance(cell.value, ArrayFormula), name
         assert cell.value.ref == f"{cell.column_letter}5:{cell.column_letter}100"
         assert ws.cell(row=6, column=first + i).value is None  # the rest belongs to the array
+        assert ws.cell(row=6, column=first + i).fill.fgColor.rgb.endswith("EDEDED")  # grey
         func, args = re.fullmatch(r"=(\w+)\((.*)\)", cell.value.text).groups()
         calls[name] = (func, args.split(","))
-        for arg in calls[name][1]:
-            if arg.startswith("$"):
-                assert arg.endswith("$100") and "$5:" in arg, arg  # exactly the table's rows
+        assert "$" not in args  # no row named anywhere
     func, args = calls["plan_now"]
     assert func == "SSO_PERIOD"
-    assert _columns_of(ws, args[0]) == ["plan_q1", "plan_q2", "plan_q3", "plan_q4"]
-    assert _columns_of(ws, args[1]) == [f"plan_m{m}" for m in range(1, 13)]
-    assert _columns_of(ws, args[2]) == ["aggregation"] and args[3] == "cfg_quarter"
+    assert _columns_of(args[0]) == ["plan_q1", "plan_q2", "plan_q3", "plan_q4"]
+    assert _columns_of(args[1]) == list(layout.MONTH_PAIRS)  # 24 แผน/ผล pairs
+    assert _columns_of(args[2]) == ["aggregation"] and args[3:] == ["cfg_quarter", '"plan"']
     func, args = calls["result_now"]
-    assert _columns_of(ws, args[0])[0] == "result_q1"
-    assert _columns_of(ws, args[1])[-1] == "result_m12"
+    assert _columns_of(args[0])[0] == "result_q1" and args[4] == '"result"'
+    assert calls["plan_total"] == ("SSO_ROLLUP", [args[1], args[2], "4", '"plan"'])
+    assert calls["result_total"] == ("SSO_ROLLUP", [args[1], args[2], "4", '"result"'])
     func, args = calls["achievement"]
     assert func == "SSO_ACHIEVEMENT"
-    assert [_columns_of(ws, a)[0] for a in args[:4]] == [
-        "plan_now",
-        "result_now",
-        "direction",
-        "cap",
-    ]
+    assert args[:2] == ["kpi_plan_now", "kpi_result_now"]
+    assert [_columns_of(a) for a in args[2:4]] == [["direction"], ["cap"]]
     assert args[4] == "cfg_cap"
     assert calls["status"][0] == "SSO_STATUS"
-    pct = entry_sheet.computed_letters()["achievement"]
-    assert calls["band"] == ("SSO_BAND", [f"${pct}$5:${pct}$100", "cfg_green_at", "cfg_yellow_at"])
+    assert calls["band"] == ("SSO_BAND", ["kpi_achievement", "cfg_green_at", "cfg_yellow_at"])
     func, args = calls["project_avg"]
     assert func == "SSO_PROJECT_AVG"
-    assert [_columns_of(ws, a)[0] for a in args] == ["project_id", "achievement", "weight"]
-    assert _columns_of(ws, calls["project_band"][1][0]) == ["project_avg"]
+    assert args == ["tbl_kpi[project_id]", "kpi_achievement", "tbl_kpi[weight]"]
+    assert calls["project_band"][1][0] == "kpi_project_avg"
+    # each kpi_ name: its computed column from row 5 down as many rows as tbl_kpi has
+    letters = entry_sheet.computed_letters()
+    for name, letter in letters.items():
+        text = wb.defined_names[layout.computed_name(name)].attr_text
+        assert text == (f"'แผน-ผล'!${letter}$5:INDEX('แผน-ผล'!${letter}:${letter},ROWS(tbl_kpi)+4)")
+
+
+def test_computed_cells_are_marked_as_dynamic_arrays() -> None:
+    """Case 7: what Excel 365 writes for a spilling formula -- cm="1" on the cell, pointing at
+    the XLDAPR cell metadata of xl/metadata.xml (content type and relationship wired)."""
+    from sso_app.book import dynamic_arrays as da
+
+    members = zip_members(demo_book())
+    sheets = {n: d for n, d in members.items() if n.startswith("xl/worksheets/sheet")}
+    marked = {n: re.findall(rb'<c r="([A-Z]+5)"[^>]*cm="1"', d) for n, d in sheets.items()}
+    cells = [c.decode() for found in marked.values() for c in found]
+    assert sorted(cells) == sorted(f"{c}5" for c in entry_sheet.computed_letters().values())
+    assert members[da.METADATA_PART] == da.METADATA_XML
+    assert b"sheetMetadata+xml" in members["[Content_Types].xml"]
+    rels = members["xl/_rels/workbook.xml.rels"]
+    assert da.METADATA_REL.encode() in rels and b'Target="metadata.xml"' in rels
+    meta = ET.fromstring(members[da.METADATA_PART])
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    # ECMA-376 CT_Metadata is a sequence: metadataTypes, metadataStrings, mdxMetadata,
+    # futureMetadata*, cellMetadata, valueMetadata, extLst
+    order = ["metadataTypes", "metadataStrings", "mdxMetadata", "futureMetadata",
+             "cellMetadata", "valueMetadata", "extLst"]  # fmt: skip
+    children = [child.tag.split("}")[1] for child in meta]
+    assert children == sorted(children, key=order.index) and children[0] == "metadataTypes"
+    assert meta.find("m:cellMetadata", ns).get("count") == "1"
+    (kind,) = meta.findall("m:metadataTypes/m:metadataType", ns)
+    assert kind.get("name") == "XLDAPR" and kind.get("cellMeta") == "1"
+    (rc,) = meta.findall("m:cellMetadata/m:bk/m:rc", ns)
+    assert (rc.get("t"), rc.get("v")) == ("1", "0")  # type 1 (XLDAPR), future block 0
+    dyn = meta.find(".//{http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray}"
+                    "dynamicArrayProperties")  # fmt: skip
+    assert dyn.get("fDynamic") == "1"
+    # the OPDC card's legacy array formula is left a legacy one
+    assert not re.search(rb'<c r="K11"[^>]*cm=', b"".join(sheets.values()))
 
 
 def test_udf_signatures_accept_the_arguments_written(wb: openpyxl.Workbook) -> None:
@@ -394,11 +444,13 @@ def test_build_refuses_a_non_xlsm_name(tmp_path: Path) -> None:
 
 def test_empty_book_has_one_blank_row_per_typed_table() -> None:
     wb = openpyxl.load_workbook(empty_book(), keep_vba=True)
-    assert wb[layout.SHEET_ENTRY].tables[layout.TABLE_KPI].ref == f"A4:{LAST}5"
+    last = get_column_letter(len(layout.KPI_TABLE_COLUMNS))
+    assert wb[layout.SHEET_ENTRY].tables[layout.TABLE_KPI].ref == f"A4:{last}5"
     assert wb[layout.SHEET_OPDC].tables[layout.TABLE_OPDC].ref == "A10:I11"
     assert wb[layout.SHEET_ENTRY]["A5"].value is None
-    first = entry_sheet.computed_letters()["plan_now"]
-    assert wb[layout.SHEET_ENTRY][f"{first}5"].value.ref == f"{first}5:{first}5"
+    first = entry_sheet.computed_letters()["plan_total"]
+    assert wb[layout.SHEET_ENTRY][f"{first}5"].value.ref == f"{first}5:{first}5"  # Excel 365
+    # spills it over rows typed later (the cell is a dynamic array); older Excel: the button
     summary = wb[layout.SHEET_SUMMARY]
     ref = summary.tables[layout.TABLE_SUMMARY].ref
     bottom = range_boundaries(ref)[3]
@@ -436,6 +488,7 @@ def test_libreoffice_prints_the_book_with_thai_text() -> None:
 def test_column_letters_helper_matches_layout() -> None:
     letters = entry_sheet.kpi_letters()
     assert column_index_from_string(letters["project_id"]) == 1
-    assert letters["result_m12"] == "AW"
-    first = column_index_from_string(entry_sheet.computed_letters()["plan_now"])
+    assert [letters[c] for c in ("plan_m1", "result_m1", "plan_m2")] == ["Z", "AA", "AB"]
+    assert letters["result_m12"] == "AW"  # months as แผน/ผล pairs, then the text columns
+    first = column_index_from_string(entry_sheet.computed_letters()["plan_total"])
     assert first == len(layout.KPI_TABLE_COLUMNS) + 2  # one blank column after the table

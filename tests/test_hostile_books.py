@@ -34,7 +34,7 @@ from tests.test_build import copy_book, demo_book, recalculated
 from tests.test_safe_io import THAI, edit_member, rezip
 
 ENTRY_PART = "xl/worksheets/sheet3.xml"  # แผน-ผล
-BUDGET_PART = "xl/worksheets/sheet4.xml"  # งบประมาณ
+BUDGET_PART = "xl/worksheets/sheet5.xml"  # งบประมาณ, the fifth sheet the builder writes
 
 
 def book_copy(tmp_path: Path, name: str = layout.BOOK_NAME) -> Path:
@@ -166,7 +166,7 @@ def with_text_box(tmp_path: Path) -> Path:
     """The demo book with a text box drawn on the งบประมาณ sheet (a drawing of its own)."""
     book = tmp_path / "textbox" / layout.BOOK_NAME
     book.parent.mkdir()
-    rels_part = "xl/worksheets/_rels/sheet4.xml.rels"
+    rels_part = "xl/worksheets/_rels/sheet5.xml.rels"
     with zipfile.ZipFile(demo_book()) as z:
         sheet, rels, types = (z.read(p) for p in (BUDGET_PART, rels_part, "[Content_Types].xml"))
     rel = (

@@ -88,21 +88,78 @@ def _ev_budget_settings(path):
     return data.evaluation(), data.budget, data.settings
 
 
-def test_rows_added_in_excel_get_the_computed_block(book):
-    _, fake = book
-    ws = fake.wb[layout.SHEET_ENTRY]
+def _add_row_in_excel(ws):
     table = ws.tables[layout.TABLE_KPI]
     c1, r1, c2, r2 = range_boundaries(table.ref)
     for c in range(c1, c2 + 1):  # a planner types one more indicator under the table
         ws.cell(r2 + 1, c).value = ws.cell(r2, c).value
     ws.cell(r2 + 1, c1 + list(layout.KPI_TABLE_COLUMNS).index("kpi_number")).value = "99"
     table.ref = f"{ws.cell(r1, c1).coordinate}:{ws.cell(r2 + 1, c2).coordinate}"
+    return r1, r2
+
+
+@pytest.mark.parametrize("excel_365", [True, False])
+def test_rows_added_in_excel_get_the_computed_block(book, excel_365):
+    """Case 7: Excel 365 takes one spilling formula per column (over whole table columns);
+    older Excel gets a legacy array formula refitted over the table's rows."""
+    _, fake = book
+    fake.app.dynamic_arrays = excel_365
+    ws = fake.wb[layout.SHEET_ENTRY]
+    r1, r2 = _add_row_in_excel(ws)
     live.rebuild_open_book(fake)
-    letter = computed_letters()["achievement"]
-    formula = ws[f"{letter}{r1 + 1}"].value
-    assert isinstance(formula, ArrayFormula)
-    assert formula.ref == f"{letter}{r1 + 1}:{letter}{r2 + 1}"
-    assert f"${r2 + 1}" in formula.text and formula.text.startswith("=SSO_ACHIEVEMENT(")
+    sheet = fake.sheets[layout.SHEET_ENTRY]
+    for name, letter in computed_letters().items():
+        formula = ws[f"{letter}{r1 + 1}"].value
+        assert isinstance(formula, ArrayFormula), name
+        assert formula.ref == f"{letter}{r1 + 1}:{letter}{r2 + 1}", name
+        assert "$" not in formula.text  # whole columns of tbl_kpi or the kpi_ names
+        assert ("tbl_kpi[" in formula.text) or ("kpi_" in formula.text)
+        assert (f"{letter}{r1 + 1}" in sheet.dynamic) is excel_365
+    achievement = ws[f"{computed_letters()['achievement']}{r1 + 1}"].value.text
+    assert achievement.startswith("=SSO_ACHIEVEMENT(kpi_plan_now,kpi_result_now,")
+
+
+def test_the_button_relabels_months_for_a_fiscal_year(book):
+    """Case 1: change the setting, press the button: month 1 reads ต.ค."""
+    _, fake = book
+    settings = fake.wb[layout.SHEET_SETTINGS]
+    row = next(r for r in settings.iter_rows() if r[0].value == "year_kind")
+    row[1].value = "ปีงบประมาณ"
+    live.rebuild_open_book(fake)
+    ws = fake.wb[layout.SHEET_ENTRY]
+    col = list(layout.KPI_TABLE_COLUMNS).index("plan_m1") + 1
+    assert "ต.ค." in ws.cell(layout.ENTRY_LABEL_ROW, col).value
+    assert "ก.ย." in ws.cell(layout.ENTRY_LABEL_ROW, col + 23).value
+    form = fake.wb[layout.SHEET_MONTHLY]
+    months = [c.value for r in form.iter_rows() for c in r if c.value in ("ต.ค.", "ม.ค.")]
+    assert months[:2] == ["ต.ค.", "ม.ค."]  # ต.ค. first, ม.ค. fourth
+
+
+def test_rebuilt_sheets_are_unprotected_and_protected_again(book):
+    _, fake = book
+    old = {n: fake.sheets[n] for n in (layout.SHEET_SUMMARY, layout.SHEET_MONTHLY)}
+    assert all(s.ws.protection.sheet for s in old.values())  # as built
+    live.rebuild_open_book(fake)
+    for name, sheet in old.items():
+        assert sheet.unprotected, name
+        new = fake.sheets[name]
+        assert new.ws.protection.sheet and new.protect_calls, name
+    names = fake.wb.sheetnames
+    assert names.index(layout.SHEET_MONTHLY) == names.index(layout.SHEET_ENTRY) + 1
+
+
+def test_the_button_writes_the_same_monthly_form_as_rebuild(book):
+    path, fake = book
+    live.rebuild_open_book(fake)
+    headless = path.with_name("headless.xlsm")
+    shutil.copy(path, headless)
+    rebuild(headless)
+    want = openpyxl.load_workbook(headless)[layout.SHEET_MONTHLY]
+    got = fake.wb[layout.SHEET_MONTHLY]
+    assert [[c.value for c in r] for r in got.iter_rows()] == [
+        [c.value for c in r] for r in want.iter_rows()
+    ]
+    assert sorted(map(str, got.merged_cells.ranges)) == sorted(map(str, want.merged_cells.ranges))
 
 
 def test_main_shows_refusals_in_a_message_box(book, monkeypatch):

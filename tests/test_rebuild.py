@@ -222,6 +222,19 @@ def test_refuses_another_schema_version(tmp_path: Path) -> None:
         rebuild.rebuild(book)
 
 
+def test_a_book_of_the_previous_form_is_refused_not_relabelled(tmp_path: Path) -> None:
+    """Form 1 had another tbl_kpi column order: relabelling or refitting it by this
+    layout would write over its columns, so the version rule asks for a new book."""
+    book = copy_book(demo_book(), tmp_path)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb[layout.SHEET_SETTINGS]["B4"].value = "1"
+    save_macro_book(wb, book, template.ribbon_xml())
+    before = book.read_bytes()
+    with pytest.raises(SsoError) as err:
+        rebuild.rebuild(book)
+    assert "import" in err.value.message_en and book.read_bytes() == before
+
+
 def test_a_rebuild_killed_while_saving_leaves_the_book_intact(tmp_path: Path) -> None:
     from .test_interrupted import killed_at_swap
 
@@ -283,7 +296,10 @@ def test_settings_rows_are_checked_and_normalised() -> None:
     assert typed.year_kind == "fiscal" and typed.quarter == 2 and typed.cap is None
     assert typed.colours["red"] == "920050" and typed.colours["green"] == "00FF00"
     assert typed.rule.green_at == 100 and dict(typed.rule.colours)["green"] == "00FF00"
-    for bad in (["quarter", 5], ["year_kind", "ปีปฏิทิน"], ["colour_grey", "grey"], ["cap", 50]):
+    # Case 4: the dropdown's Thai words are read like the codes
+    assert settings_from_rows([["year_kind", "ปีงบประมาณ"]]).year_kind == "fiscal"
+    assert settings_from_rows([["year_kind", " ปีปฏิทิน"]]).year_kind == "calendar"
+    for bad in (["quarter", 5], ["year_kind", "ปีอื่น"], ["colour_grey", "grey"], ["cap", 50]):
         with pytest.raises(SsoError) as err:
             settings_from_rows([bad])
         assert bad[0] in err.value.message_en and bad[0] in err.value.message_th

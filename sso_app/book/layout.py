@@ -10,9 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sso_app.files import packaged
-from sso_kpi.schema import KPI_COLUMNS, OPDC_COLUMNS, PLAN_M, RESULT_M, STATUS_COLUMNS
+from sso_kpi.schema import (
+    KPI_COLUMNS,
+    NOTE_COLUMNS,
+    OPDC_COLUMNS,
+    PLAN_M,
+    PLAN_Q,
+    RESULT_M,
+    RESULT_Q,
+    STATUS_COLUMNS,
+)
 
-SCHEMA_VERSION = "1"
+# 2 (issue 12): tbl_kpi reordered (ids and names first, months as แผน/ผล pairs, text
+# columns) and the computed block moved: a book of form 1 is rebuilt and its rows imported.
+SCHEMA_VERSION = "2"
 BOOK_NAME = packaged.BOOK_NAME  # "SSO_Plan.xlsm"
 
 SHEET_INSTRUCTIONS = "คำแนะนำ"
@@ -21,6 +32,8 @@ SHEET_ENTRY = "แผน-ผล"
 SHEET_BUDGET = "งบประมาณ"
 SHEET_SUMMARY = "สรุปรายไตรมาส"
 SHEET_OPDC = "คะแนน ก.พ.ร."
+# The printable monthly form (layout of the unit monthly form 2563): rebuilt like the summary.
+SHEET_MONTHLY = "แบบรายงานรายเดือน"
 
 TABLE_SETTINGS = "tbl_settings"
 TABLE_KPI = "tbl_kpi"
@@ -33,16 +46,36 @@ TABLE_DISBURSEMENT = "tbl_disbursement"
 TABLE_OPDC = "tbl_opdc"
 
 # The sheets a rebuild rewrites; every other sheet is the planner's and is never touched.
-REBUILT_SHEETS = (SHEET_SUMMARY, SHEET_OPDC)
+# On แผน-ผล a rebuild rewrites only the Thai label row (month names follow the year kind) and
+# the computed block beside tbl_kpi.
+REBUILT_SHEETS = (SHEET_SUMMARY, SHEET_OPDC, SHEET_MONTHLY)
+# Rebuilt and never typed into: protected without a password (the rebuild unprotects them).
+PROTECTED_SHEETS = (SHEET_SUMMARY, SHEET_MONTHLY)
 
-# tbl_kpi: the import schema, then the optional per-indicator rules, then months.
-KPI_TABLE_COLUMNS = (*KPI_COLUMNS, "direction", "aggregation", "cap", *PLAN_M, *RESULT_M,
-                     *STATUS_COLUMNS)  # fmt: skip
+# tbl_kpi, in the order a planner types: the ids and names first (frozen, so they stay on
+# screen while the ผล columns scroll), the rest of the import schema and the per-indicator
+# rules, cumulative quarters, the months as แผน/ผล pairs (the unit monthly form 2563 puts a
+# month's plan beside its result, months grouped by quarter), then the text beside the numbers.
+KPI_FROZEN_COLUMNS = ("project_id", "project_name", "kpi_number", "kpi_name")
+MONTH_PAIRS = tuple(c for pair in zip(PLAN_M, RESULT_M, strict=True) for c in pair)
+KPI_TABLE_COLUMNS = (
+    *KPI_FROZEN_COLUMNS,
+    *(c for c in KPI_COLUMNS if c not in KPI_FROZEN_COLUMNS and c not in (*PLAN_Q, *RESULT_Q)),
+    "direction",
+    "aggregation",
+    "cap",
+    *PLAN_Q,
+    *RESULT_Q,
+    *MONTH_PAIRS,
+    *STATUS_COLUMNS,  # the yearly cycle: ยกเลิกในไตรมาส N / ยกเลิกแผนงาน, when, why
+    *NOTE_COLUMNS,
+)
 OPDC_TABLE_COLUMNS = OPDC_COLUMNS  # typed by the planner on the scorecard sheet
 BUDGET_CATEGORIES = ("งบบุคลากร", "งบดำเนินงาน", "งบลงทุน", "งบเงินอุดหนุน", "งบรายจ่ายอื่น")
 BUDGET_TABLE_COLUMNS = ("category", "plan", "spent")
 
-# Header rows: a Thai label row above each table's (English) header row.
+# Header rows: a Thai label row (what planners read) above each table's header row of
+# English keys (what formulas, readers and tools use; shown small and grey).
 ENTRY_LABEL_ROW = 3
 ENTRY_HEADER_ROW = 4
 
@@ -63,7 +96,7 @@ SETTINGS = (
     Setting(
         "year_kind",
         "calendar",
-        "ปีปฏิทิน (calendar) หรือ ปีงบประมาณ (fiscal)",
+        "ปีปฏิทิน หรือ ปีงบประมาณ (calendar / fiscal)",
         "calendar or fiscal year",
     ),
     Setting("quarter", 3, "ไตรมาสปัจจุบัน (1-4)", "current quarter (1-4)"),
@@ -88,10 +121,13 @@ def defined_name(key: str) -> str:
 # -- positions (added with the builder; readers should still find tables by name) -------------
 
 # แผน-ผล: computed block right of tbl_kpi, one blank column between (Excel tables cannot hold
-# multi-cell array formulas). One legacy array formula per column over tbl_kpi's data rows.
+# multi-cell array formulas). One array formula per column over tbl_kpi's columns, marked as a
+# dynamic array: Excel 365 spills it over new rows, older Excel shows the rows it was fitted to.
 ENTRY_FIRST_DATA_ROW = ENTRY_HEADER_ROW + 1
 KPI_COMPUTED_GAP = 1
 KPI_COMPUTED_COLUMNS = (
+    "plan_total",
+    "result_total",
     "plan_now",
     "result_now",
     "achievement",
@@ -100,7 +136,14 @@ KPI_COMPUTED_COLUMNS = (
     "project_avg",
     "project_band",
 )
-KPI_COMPUTED_FIRST_COL = len(KPI_TABLE_COLUMNS) + KPI_COMPUTED_GAP + 1  # 1-based: column AY
+KPI_COMPUTED_FIRST_COL = len(KPI_TABLE_COLUMNS) + KPI_COMPUTED_GAP + 1  # 1-based
+
+
+def computed_name(column: str) -> str:
+    """Workbook name of a computed column's cells (``kpi_achievement``): sized by tbl_kpi's
+    rows, so a formula that reads another computed column grows with the table too."""
+    return f"kpi_{column}"
+
 
 # ตั้งค่า / งบประมาณ: header row of the table (Thai label row above for the budget).
 SETTINGS_HEADER_ROW = 3
@@ -129,3 +172,5 @@ TABLE_APPROVED_PLAN = "tbl_approved_plan"
 # report reads them).
 TABLE_CYCLE_UNITS = "tbl_cycle_units"
 TABLE_CANCELLED = "tbl_cancelled"
+
+NATIONAL_NOTES_TABLE = "tbl_national_notes"

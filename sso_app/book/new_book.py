@@ -15,6 +15,7 @@ from sso_app.book import layout, template
 from sso_app.book.budget_sheet import write_budget_sheet
 from sso_app.book.entry_sheet import kpi_table_frame, write_entry_sheet
 from sso_app.book.instructions_sheet import write_instructions_sheet
+from sso_app.book.monthly_form import write_monthly_form_sheet
 from sso_app.book.opdc_sheet import write_opdc_sheet
 from sso_app.book.saving import save_macro_book
 from sso_app.book.settings import Settings
@@ -60,6 +61,7 @@ def populate_book(
             layout.SHEET_INSTRUCTIONS,
             layout.SHEET_SETTINGS,
             layout.SHEET_ENTRY,
+            layout.SHEET_MONTHLY,
             layout.SHEET_BUDGET,
             layout.SHEET_SUMMARY,
             layout.SHEET_OPDC,
@@ -68,6 +70,7 @@ def populate_book(
     write_instructions_sheet(sheets[layout.SHEET_INSTRUCTIONS], settings)
     write_settings_sheet(wb, sheets[layout.SHEET_SETTINGS], settings)
     write_entry_sheet(sheets[layout.SHEET_ENTRY], kpi_table_frame(kpis), settings)
+    write_monthly_form_sheet(wb, kpis.frame, settings)
     write_budget_sheet(sheets[layout.SHEET_BUDGET], budget)
     write_opdc_sheet(sheets[layout.SHEET_OPDC], opdc, opdc_year, settings.unit if opdc_year else "")
     ev = evaluate(kpis, settings.quarter, rule=settings.rule, cap=settings.cap)

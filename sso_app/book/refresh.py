@@ -1,11 +1,15 @@
-"""The computed sheets of a book rebuilt from the engine: the summary and the OPDC card.
+"""The computed sheets of a book rebuilt from the engine: the summary, the OPDC card, the
+monthly form, and on the entry sheet the month labels and the computed block.
 
 Shared by ``sso-kpi rebuild`` and ``sso-kpi demo`` (and the same frames as the ribbon's
 rebuild in :mod:`sso_app.live`). What it may touch (and the tests check every other cell):
 only the sheets in ``layout.REBUILT_SHEETS`` -- the summary sheet, recreated whole (openpyxl
 drops charts on load, so the chart is drawn again each time), and on the OPDC sheet only the
-card box and the computed columns beside ``tbl_opdc``. The planner's typed cells are never
-written.
+card box and the computed columns beside ``tbl_opdc``; the monthly form, recreated whole; on
+the entry sheet the Thai label row (month names follow the year kind of the settings) and the
+computed block, refitted to the table's rows with the validations and formats that follow
+them. The planner's typed cells are never written. The summary and the monthly form are
+protected without a password: they are recreated, so protected again, on every rebuild.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import layout
+from sso_app.book.entry_sheet import fit_kpi_block
+from sso_app.book.monthly_form import write_monthly_form_sheet
 from sso_app.book.opdc_sheet import engine_score_by_row, write_card
 from sso_app.book.opening import SsoBook
 from sso_app.book.saving import customui_of, save_macro_book
@@ -95,6 +101,8 @@ def refreshed_workbook(book: SsoBook, quarter: int | None = None) -> tuple[Workb
     engine_card = score_card(data.opdc.frame)
     card = scorecard_frames(engine_card)
     wb = load_for_edit(book.path)
+    fit_kpi_block(wb[layout.SHEET_ENTRY], data.settings)  # relabels the months, refits rows
+    write_monthly_form_sheet(wb, data.kpis.frame, data.settings)
     write_summary_sheet(wb, frames)
     write_card(
         wb[layout.SHEET_OPDC],

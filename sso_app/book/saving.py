@@ -14,6 +14,7 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import template
+from sso_app.book.dynamic_arrays import METADATA_TYPE, mark_dynamic_arrays, only_dynamic_arrays
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.writing import lock_file_for
 from sso_kpi.errors import SsoError
@@ -39,13 +40,18 @@ def save_macro_book(
     # Beside ``dest`` (our temp file in the book's folder), not in the system temp folder:
     # that may be full or missing, and a killed run's leftover is cleaned with the others.
     saved = Path(dest).with_name(f"{Path(dest).name}.openpyxl")
+    marked = Path(dest).with_name(f"{Path(dest).name}.dynamic")
     try:
         wb.save(saved)
         if original is not None:
             refuse_losses(original, saved)
-        template.ensure_ribbon(saved, dest, customui_xml)
+        # openpyxl writes no cell metadata: the computed block's formulas are marked as
+        # dynamic arrays again on every save (Excel 365 spills them over new rows).
+        mark_dynamic_arrays(saved, marked)
+        template.ensure_ribbon(marked, dest, customui_xml)
     finally:
         saved.unlink(missing_ok=True)
+        marked.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,16 +260,19 @@ def lost_in_save(original: Path, saved: Path | bytes) -> list[tuple[str, str]]:
                     )
                 )
 
-        def counted(pkg: _Package) -> Counter[str]:
-            return Counter(
-                t
-                for part, t in pkg.types.items()
-                if t not in _REGENERATED_TYPES and not part.startswith(_REGENERATED_FOLDERS)
-            )
+        def rewritten(zf: zipfile.ZipFile, part: str, kind: str) -> bool:
+            if kind in _REGENERATED_TYPES or part.startswith(_REGENERATED_FOLDERS):
+                return True
+            # Dynamic-array metadata (ours, or Excel's for spilled formulas) is written
+            # again on save; any other cell metadata (pictures in cells) would be lost.
+            return kind == METADATA_TYPE and only_dynamic_arrays(zf.read(part))
+
+        def counted(pkg: _Package, zf: zipfile.ZipFile) -> Counter[str]:
+            return Counter(t for part, t in pkg.types.items() if not rewritten(zf, part, t))
 
         kept_names = {n.lower() for n in after.types}
-        after_counts = counted(after)
-        for kind, n in counted(before).items():
+        after_counts = counted(after, after_zf)
+        for kind, n in counted(before, before_zf).items():
             if n > after_counts[kind]:
                 parts = [
                     p for p, t in before.types.items() if t == kind and p.lower() not in kept_names

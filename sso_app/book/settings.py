@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 
 from sso_app.book import layout
 from sso_kpi.errors import SsoError
-from sso_kpi.periods import YEAR_KINDS, YearKind, to_buddhist
+from sso_kpi.periods import YEAR_KIND_TH, YearKind, to_buddhist, year_kind_of
 from sso_kpi.scoring import GREEN, GREY, RED, YELLOW, BandRule
 
 _HEX = re.compile(r"^#?[0-9A-Fa-f]{6}$")
@@ -117,9 +117,14 @@ def _setting_value(key: str, value: object) -> object:
             )
         return year
     if key == "year_kind":
-        kind = str(value).strip().lower()
-        if kind not in YEAR_KINDS:
-            raise _bad_setting(key, value, "ต้องเป็น calendar หรือ fiscal", "use calendar or fiscal")
+        kind = year_kind_of(value)  # the dropdown's ปีปฏิทิน/ปีงบประมาณ, or the English codes
+        if kind is None:
+            raise _bad_setting(
+                key,
+                value,
+                "ต้องเป็น ปีปฏิทิน หรือ ปีงบประมาณ",
+                "use ปีปฏิทิน (calendar) or ปีงบประมาณ (fiscal)",
+            )
         return kind
     if key == "quarter":
         q = _number(key, value)
@@ -168,6 +173,8 @@ def settings_from_rows(rows: Sequence[Sequence[object]]) -> Settings:
 def settings_rows(settings: Settings | None = None) -> list[list[object]]:
     """``[key, value, description]`` rows for ``tbl_settings``, in :data:`layout.SETTINGS` order."""
     settings = settings or Settings()
+    shown = {"year_kind": YEAR_KIND_TH[settings.year_kind]}  # planners pick Thai words
     return [
-        [s.key, getattr(settings, s.key), f"{s.label_th} / {s.label_en}"] for s in layout.SETTINGS
+        [s.key, shown.get(s.key, getattr(settings, s.key)), f"{s.label_th} / {s.label_en}"]
+        for s in layout.SETTINGS
     ]

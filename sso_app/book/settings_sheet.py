@@ -21,6 +21,7 @@ from sso_app.book.sheets import (
     write_frame_table,
 )
 from sso_app.files.textsafe import set_text_cell
+from sso_kpi.periods import YEAR_KIND_TH
 
 
 def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> None:
@@ -51,9 +52,11 @@ def write_settings_sheet(wb: Workbook, ws: Worksheet, settings: Settings) -> Non
     add(
         add_validation(
             "list",
-            formula1=list_formula(("calendar", "fiscal")),
-            prompt="calendar = ปีปฏิทิน (ม.ค.-ธ.ค.), fiscal = ปีงบประมาณ (ต.ค.-ก.ย.)",
-            error="เลือก calendar หรือ fiscal / choose calendar or fiscal",
+            formula1=list_formula(tuple(YEAR_KIND_TH.values())),
+            prompt="ปีปฏิทิน (calendar) = ม.ค.-ธ.ค., ปีงบประมาณ (fiscal) = ต.ค.-ก.ย.; "
+            "กดปุ่มสร้างสรุปรายไตรมาสแล้วหัวคอลัมน์เดือนจะเปลี่ยนตาม / press the button to relabel",
+            error="เลือก ปีปฏิทิน หรือ ปีงบประมาณ (calendar/fiscal ก็ได้) / choose from the list",
+            style="warning",  # the English codes still read
         ),
         "year_kind",
     )

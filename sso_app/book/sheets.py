@@ -443,3 +443,13 @@ def activate_sheet(wb: Workbook, ws: Worksheet) -> None:
     wb.active = wb.index(ws)
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
+
+
+def protect_rebuilt(ws: Worksheet) -> None:
+    """Protect a sheet that is only ever rebuilt (summary, monthly form), without a password:
+    a planner cannot type over it by accident, and the rebuild (the button, ``sso-kpi
+    rebuild``) unprotects it, writes it afresh and protects it again. Selecting, copying and
+    printing stay allowed."""
+    ws.protection.sheet = True
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False

@@ -20,6 +20,7 @@ from sso_app.book.sheets import (
     column_inches,
     fit_wrapped_rows,
     print_to_width,
+    protect_rebuilt,
     write_frame_table,
 )
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames
@@ -100,6 +101,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     tables = sum(column_inches(ws, c) for c in range(1, last_col + 1))
     print_to_width(ws, landscape=True, content_inches=max(beside, tables))
     ws.sheet_view.showGridLines = False
+    protect_rebuilt(ws)
     if active is not None and active in wb.sheetnames:
         activate_sheet(wb, wb[active])
     return ws

@@ -140,7 +140,7 @@ def base_workbook(dest: Path, customui_xml: str | None = None) -> None:
 
     tmp = dest.with_name(dest.name + ".base.tmp")
     try:
-        _rewrite_zip(xlwings_template(), tmp, transform)
+        rewrite_zip(xlwings_template(), tmp, transform)
         ensure_ribbon(tmp, dest, RIBBON_XML if customui_xml is None else customui_xml)
     finally:
         tmp.unlink(missing_ok=True)
@@ -233,7 +233,7 @@ def ensure_ribbon(src: Path, dst: Path, customui_xml: str) -> None:
             return ui
         return data
 
-    _rewrite_zip(src, dst, transform, add={CUSTOMUI_PART: ui})
+    rewrite_zip(src, dst, transform, add={CUSTOMUI_PART: ui})
 
 
 def _ensure_extensibility_rel(data: bytes) -> bytes:
@@ -475,7 +475,7 @@ def vba_module_kinds(path: Path) -> dict[str, str]:
 # -- zip plumbing -----------------------------------------------------------------------------
 
 
-def _rewrite_zip(
+def rewrite_zip(
     src: Path,
     dst: Path,
     transform: Callable[[str, bytes], bytes],

@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from sso_app.book import layout, summary
-from sso_app.book.layout import NATIONAL_KPI_TABLE
+from sso_app.book.layout import NATIONAL_KPI_TABLE, NATIONAL_NOTES_TABLE
 from sso_app.book.settings import Settings, settings_rows
 from sso_app.book.sheets import display_width
 from sso_app.book.summary import COUNT_FORMAT, MONEY_FORMAT, PCT_FORMAT, band_table, title_lines
@@ -24,6 +24,7 @@ from sso_app.files.writing import atomic_write
 from sso_app.national.intake import ERRORS, OK, REFUSED, SKIPPED, STATUS_TEXT, WARNINGS, UnitFile
 from sso_app.national.xlsx import XlsxBook, XlsxSheet
 from sso_kpi.consolidation import UNIT_KEY, National
+from sso_kpi.schema import NOTE_COLUMNS, NOTE_TH
 from sso_kpi.scoring import BAND_TH, BANDS, DEFAULT_BANDS, GREEN, RED, YELLOW, natural_key
 from sso_kpi.values import round_half_up
 
@@ -154,6 +155,7 @@ LABELS_TH = {
     "kind": "ประเภท",
     "plan": "แผน",
     "result": "ผล",
+    **NOTE_TH,
     **{f"plan_q{q}": f"แผนสะสม ไตรมาส {q}" for q in range(1, 5)},
     **{f"result_q{q}": f"ผลสะสม ไตรมาส {q}" for q in range(1, 5)},
     **{f"q{q}_pct": f"ไตรมาส {q} (ร้อยละ)" for q in range(1, 5)},
@@ -182,6 +184,7 @@ LONG_TEXT = {  # column → width: names and messages wrap instead of widening t
     "reason_en": 40,
     UNIT_KEY: 30,
     "reporting_units": 60,
+    **dict.fromkeys(NOTE_COLUMNS, 40),
 }
 ROW_PT = 15.0  # one line of 11-point text
 
@@ -598,7 +601,25 @@ def kpis_sheet(wb: XlsxBook, national: National, title: list[str], colours: dict
     s.table(
         _national_kpis(national), NATIONAL_KPI_TABLE, "ตัวชี้วัดที่รวมจากทุกหน่วยงาน", band_columns=["band"]
     )
+    s.table(
+        unit_notes(national),
+        NATIONAL_NOTES_TABLE,
+        "ข้อความจากหน่วยงาน: สูตรคำนวณ ผลการดำเนินงาน ปัญหาอุปสรรค แนวทางแก้ไข หมายเหตุ / "
+        "what the units wrote beside their figures",
+    )
     return s
+
+
+def unit_notes(national: National) -> pd.DataFrame:
+    """Each unit's text beside its numbers (tbl_kpi's note columns), one row per indicator
+    that has any: the narrative is the unit's own, so it is listed per unit, not combined."""
+    columns = [UNIT_KEY, "project_id", "kpi_number", "kpi_name", *NOTE_COLUMNS]
+    rows = national.kpis.reindex(columns=columns)
+    notes = rows[list(NOTE_COLUMNS)].astype(object).where(rows[list(NOTE_COLUMNS)].notna(), "")
+    has_text = notes.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)
+    out = rows.loc[has_text].copy()
+    out[list(NOTE_COLUMNS)] = notes.loc[has_text]
+    return out.reset_index(drop=True)
 
 
 def settings_sheet(

@@ -46,7 +46,14 @@ STRATEGY_NAMES = {
 TEXT_FIELDS = {
     "remark": ("remark", "remarks", "note", "หมายเหตุ"),
     "problems": ("problems", "obstacles", "problem", "ปัญหาอุปสรรค", "ปัญหา/อุปสรรค", "ปัญหา"),
-    "solutions": ("solutions", "solution", "แนวทางแก้ไข", "แนวทางการแก้ไข", "แนวทางแก้ไขปัญหา"),
+    "solutions": (
+        "solutions",
+        "remedies",
+        "solution",
+        "แนวทางแก้ไข",
+        "แนวทางการแก้ไข",
+        "แนวทางแก้ไขปัญหา",
+    ),
     "strategy_name": ("strategy_name", "ชื่อยุทธศาสตร์"),
     "substrategy_name": ("substrategy_name", "ชื่อกลยุทธ์"),
     "reporting_units": ("reporting_units",),
