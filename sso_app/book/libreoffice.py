@@ -62,6 +62,9 @@ _RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 """Private-profile settings: recalculate OOXML and ODF formulas on every load (0 = always)."""
+_KEEP_XCU = _RECALC_XCU.replace("<value>0</value>", "<value>1</value>")
+"""Private-profile settings: never recalculate on load (1), so cached values are shown --
+how a PC without Python sees the SSO_ functions' results (see sso_app.book.cached)."""
 
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 
@@ -82,12 +85,16 @@ def soffice() -> str:
     )
 
 
-def convert(path: Path, to: str, outdir: Path, *, timeout: float = 180) -> Path:
+def convert(
+    path: Path, to: str, outdir: Path, *, timeout: float = 180, recalc: bool = True
+) -> Path:
     """Convert ``path`` with headless LibreOffice; return the file it produced in ``outdir``.
 
     ``to`` is what ``--convert-to`` takes: an extension (``pdf``, ``xlsx``) optionally with a
     filter (``xlsx:Calc MS Excel 2007 XML``). The output is ``outdir/<stem>.<ext>``; an older
-    file of that name is replaced. Formulas are recalculated on load (see the module notes).
+    file of that name is replaced. Formulas are recalculated on load (see the module notes);
+    ``recalc=False`` keeps the cached values instead, as a PC without Python shows them
+    (LibreOffice still computes a formula that has no cached value).
     Raises SsoError with LibreOffice's messages if nothing was produced or it timed out (the
     whole process group is killed).
     """
@@ -107,7 +114,9 @@ def convert(path: Path, to: str, outdir: Path, *, timeout: float = 180) -> Path:
     with tempfile.TemporaryDirectory(prefix="sso-lo-profile-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
+        (user / "registrymodifications.xcu").write_text(
+            _RECALC_XCU if recalc else _KEEP_XCU, encoding="utf-8"
+        )
         cmd = [
             soffice(),
             f"-env:UserInstallation={Path(profile).as_uri()}",

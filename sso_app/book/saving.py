@@ -14,6 +14,7 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import template
+from sso_app.book.printing import office_print
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.writing import lock_file_for
 from sso_kpi.errors import SsoError
@@ -30,7 +31,8 @@ def customui_of(path: Path) -> str:
 def save_macro_book(
     wb: Workbook, dest: Path, customui_xml: str, *, original: Path | None = None
 ) -> None:
-    """openpyxl save + the ribbon relationship openpyxl drops (see template.ensure_ribbon).
+    """openpyxl save + the ribbon relationship openpyxl drops (see template.ensure_ribbon)
+    + the engine's values cached in every SSO_ formula cell (see :mod:`sso_app.book.cached`).
 
     ``original``: the book ``wb`` was loaded from. When given, the openpyxl output is
     compared with it first (:func:`refuse_losses`) and nothing is written to ``dest`` if
@@ -39,11 +41,16 @@ def save_macro_book(
     # Beside ``dest`` (our temp file in the book's folder), not in the system temp folder:
     # that may be full or missing, and a killed run's leftover is cleaned with the others.
     saved = Path(dest).with_name(f"{Path(dest).name}.openpyxl")
+    office_print(wb)
     try:
         wb.save(saved)
         if original is not None:
             refuse_losses(original, saved)
         template.ensure_ribbon(saved, dest, customui_xml)
+        # Lazy: cached reads the book through opening, which the rest of this module avoids.
+        from sso_app.book.cached import write_cached_values
+
+        write_cached_values(Path(dest))
     finally:
         saved.unlink(missing_ok=True)
 

@@ -66,11 +66,20 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
             number_formats=frames.number_formats.get(name),
         )
         _colour_band_labels(ws, table, row + 1, col, frames.colours)
+        first, last = row + 3, frames.last_row(name)
         for column in frames.band_columns.get(name, ()):
             j = col + list(table.columns).index(column)
             letter = get_column_letter(j)
-            first, last = row + 3, frames.last_row(name)
             add_band_formatting(ws, f"{letter}{first}:{letter}{last}", frames.colours)
+            _print_no_codes(ws, j, row + 1, first, last)
+        if "band_th" in table.columns:
+            j = col + list(table.columns).index("band_th")
+            letter = get_column_letter(j)
+            add_band_formatting(
+                ws, f"{letter}{first}:{letter}{last}", frames.colours, words=BAND_TH
+            )
+        # The English keys (the tables' header row) stay for the readers, unprinted.
+        ws.row_dimensions[frames.header_row(name)].hidden = True
 
     summary = frames.tables[layout.TABLE_SUMMARY]
     _, left = frames.anchors[layout.TABLE_SUMMARY]
@@ -132,6 +141,14 @@ def _wrap_names(ws: Worksheet, frames: SummaryFrames) -> None:
             for r in range(frames.header_row(name) + 1, frames.last_row(name) + 1):
                 ws.cell(row=r, column=j).alignment = Alignment(wrap_text=True, vertical="top")
             ws.column_dimensions[get_column_letter(j)].width = width
+
+
+def _print_no_codes(ws: Worksheet, col: int, label_row: int, first: int, last: int) -> None:
+    """Band codes ("green") are for formulas and readers: shown and printed as nothing
+    (format ``;;;``), their colour and Thai word are in the next columns."""
+    ws.cell(row=label_row, column=col).value = None
+    for r in range(first, last + 1):
+        ws.cell(row=r, column=col).number_format = ";;;"
 
 
 def _colour_band_labels(
