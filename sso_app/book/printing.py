@@ -30,7 +30,7 @@ from sso_app.book.sheets import column_inches
 
 MIN_BODY_PT = 8.0
 DEFAULT_FONT_PT = 11.0  # openpyxl's (and the book's) Normal style: Calibri 11
-MARGIN_IN = 0.4
+MARGIN_IN = 0.3
 A4_LANDSCAPE_WIDTH_IN = 11.69
 KEY_COLUMN = "kpi_name"  # on a sheet with this header, columns up to it repeat on each page
 

@@ -17,7 +17,6 @@ from sso_app.book.sheets import (
     add_band_formatting,
     add_bands_chart,
     autosize,
-    column_inches,
     fit_wrapped_rows,
     print_to_width,
     write_frame_table,
@@ -96,7 +95,15 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
         skip_last_rows=1,  # the total row
         series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
     )
-    autosize(ws, skip_rows={*range(1, len(frames.title_lines) + 1), *headings})
+    # Thai labels wrap (and the hidden key rows do not count): columns sized by the data,
+    # so the widest table prints one page wide at a readable scale (sso_app.book.printing).
+    labels = {r + d for r in headings for d in (1, 2)}
+    autosize(
+        ws,
+        skip_rows={*range(1, len(frames.title_lines) + 1), *headings, *labels},
+        minimum=8.0,
+        maximum=14.0,
+    )
     _wrap_names(ws, frames)
     fit_wrapped_rows(ws, min_row=frames.anchors[BLOCK_ORDER[0]][0])
     last_col = max(
@@ -105,16 +112,14 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     )
     last_row = max(frames.last_row(name) for name in BLOCK_ORDER)
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
-    beside = sum(column_inches(ws, c) for c in range(1, chart_col)) + CHART_WIDTH_CM / 2.54
-    tables = sum(column_inches(ws, c) for c in range(1, last_col + 1))
-    print_to_width(ws, landscape=True, content_inches=max(beside, tables))
+    print_to_width(ws, landscape=True, last_col=last_col)
     ws.sheet_view.showGridLines = False
     if active is not None and active in wb.sheetnames:
         activate_sheet(wb, wb[active])
     return ws
 
 
-WRAPPED_WIDTHS = {"project_name": 45.0, "unit": 22.0}
+WRAPPED_WIDTHS = {"project_name": 24.0, "unit": 12.0}
 
 
 def _chart_last_col(ws: Worksheet, chart_col: int) -> int:
