@@ -60,9 +60,7 @@ def _plain(value: object) -> object:
 
 
 def _by_row(rows: pd.Series, values: pd.Series) -> dict[int, object]:
-    return {
-        int(r): _plain(v) for r, v in zip(rows.to_numpy(), values.to_numpy(), strict=True)
-    }
+    return {int(r): _plain(v) for r, v in zip(rows.to_numpy(), values.to_numpy(), strict=True)}
 
 
 def engine_values(data: BookData) -> Values:
@@ -307,3 +305,26 @@ def values_copy(src: Path, dst: Path) -> None:
                         formula.getparent().remove(formula)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(info, data)
+
+
+def print_pdf(book: Path, dest: Path, *, sheet: str | None = None) -> Path:
+    """The book at ``book`` printed to ``dest`` by LibreOffice as a PC without Python shows
+    it: the cached values (:func:`values_copy`), nothing recalculated that has a value.
+    ``sheet``: only that sheet (see :func:`sso_app.book.libreoffice.only_sheet_visible`).
+    """
+    import shutil
+
+    from sso_app.book.libreoffice import convert, only_sheet_visible
+    from sso_app.files.writing import atomic_write, work_folder
+
+    with work_folder(dest) as tmp:
+        copy = tmp / f"{Path(dest).stem}.xlsm"
+        values_copy(book, copy)
+        if sheet is not None:
+            one = tmp / f"{Path(dest).stem}-sheet.xlsm"
+            only_sheet_visible(copy, one, sheet)
+            copy.unlink()
+            copy = one.rename(copy)
+        pdf = convert(copy, "pdf", tmp / "pdf", recalc=False)
+        atomic_write(dest, lambda out: shutil.copyfile(pdf, out), backup=False)
+    return Path(dest)

@@ -35,7 +35,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from sso_kpi.errors import SsoError
 
@@ -145,6 +147,38 @@ def convert(
             where=str(path),
         )
     return out
+
+
+def only_sheet_visible(src: Path, dst: Path, sheet: str) -> None:
+    """Copy the package with every sheet but ``sheet`` hidden (zip level, nothing else changes).
+
+    Why not openpyxl: it drops charts on load, and the summary's chart must be in the PDF.
+    LibreOffice skips hidden sheets when printing -- except those with a print area (seen
+    with LibreOffice 7.4), so the other sheets' print areas are dropped from the copy.
+    """
+    name = escape(sheet, {'"': "&quot;"})
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                tags = re.findall(r"<sheet\b[^>]*?/>", text)
+                index = next(i for i, t in enumerate(tags) if f'name="{name}"' in t)
+                for tag in tags:
+                    bare = re.sub(r'\s+state="[^"]*"', "", tag)
+                    state = "visible" if f'name="{name}"' in tag else "hidden"
+                    text = text.replace(tag, bare.replace("<sheet ", f'<sheet state="{state}" ', 1))
+                # LibreOffice prints a hidden sheet that has a print area: drop the others'.
+                text = re.sub(
+                    r'<definedName\b[^>]*name="_xlnm\.Print_(?:Area|Titles)"[^>]*'
+                    rf'localSheetId="(?!{index}")\d+"[^>]*>[^<]*</definedName>',
+                    "",
+                    text,
+                )
+                text = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', text)
+                text = re.sub(r'firstSheet="\d+"', f'firstSheet="{index}"', text)
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
 
 
 def _run(cmd: list[str], timeout: float) -> tuple[str, str, bool]:

@@ -18,6 +18,7 @@ import math
 
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
@@ -110,6 +111,9 @@ def write_office_card(ws: Worksheet, first: int, last: int, level_cell: str) -> 
             cell.font = _BOLD
 
     columns = [name, weight, *levels, result, score, weighted]
+    # The card starts a page of its own, as the office's card is one.
+    ws.row_breaks = RowBreak()
+    ws.row_breaks.append(Break(id=row - 1))
     set_text_cell(ws[f"A{row}"], "บัตรคะแนนตามแบบที่สำนักงาน ก.พ.ร. พิมพ์ / the card as printed")
     ws[f"A{row}"].font = Font(bold=True, size=12, color="1F3864")
     row += 1

@@ -12,6 +12,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.opdc_card import TWO_DECIMALS, write_office_card
 from sso_app.book.sheets import (
     BOX_BORDER,
     BOX_FILL,
@@ -23,7 +24,6 @@ from sso_app.book.sheets import (
     write_computed_headers,
     write_frame_table,
 )
-from sso_app.book.opdc_card import TWO_DECIMALS, write_office_card
 from sso_app.book.summary import ScorecardFrames, card_components, scorecard_frames
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.importing import COLUMN_TH, Imported
