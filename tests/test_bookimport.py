@@ -102,7 +102,7 @@ def test_replace_keeps_a_backup_and_shrinks_everything(tmp_path: Path, plan: pd.
     )
     sqrefs = {str(dv.sqref) for dv in ws.data_validations.dataValidation}
     assert "W5:W14" in sqrefs
-    assert ws.print_area == "'แผน-ผล'!$A$1:$V$14"
+    assert ws.print_area == "'แผน-ผล'!$A$1:$BH$14"
     check_macro_parts(book)
     assert rebuild(book).projects == 3  # the engine reads the new rows back
 

@@ -156,9 +156,9 @@ def test_every_page_is_a4_landscape_and_readable(rebuilt: Path, printed: Path) -
         ["pdfinfo", "-f", "1", "-l", "999", str(printed)], capture_output=True, text=True
     ).stdout
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
-    assert sizes and all(
-        (round(float(w)), round(float(h))) == (842, 595) for w, h in sizes
-    ), set(sizes)
+    assert sizes and all((round(float(w)), round(float(h))) == (842, 595) for w, h in sizes), set(
+        sizes
+    )
     heights = word_heights(printed)
     assert heights
     small = [(h, w) for h, w in heights if h < MIN_BODY_PT]
