@@ -46,6 +46,12 @@ _CELL = re.compile(r"([A-Z]+)(\d+)")
 
 # sheet name -> column key (or function name) -> sheet row (0 for a single cell) -> value
 Values = dict[str, dict[str, dict[int, object]]]
+# No entities, no network: a book's XML is data (as defusedxml elsewhere), and big sheets parse.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def _parse(data: bytes) -> etree._Element:
+    return etree.fromstring(data, _PARSER)
 
 
 def _plain(value: object) -> object:
@@ -102,19 +108,20 @@ def engine_values(data: BookData) -> Values:
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
-    book = etree.fromstring(zf.read("xl/workbook.xml"))
-    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    target = {
-        r.get("Id"): posixpath.normpath(posixpath.join("xl", r.get("Target", "").lstrip("/")))
-        if not r.get("Target", "").startswith("/")
-        else r.get("Target", "").lstrip("/")
-        for r in rels
-    }
+    book = _parse(zf.read("xl/workbook.xml"))
+    rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
+
+    def part(target: str) -> str:  # relative to xl/, or absolute from the package root
+        if target.startswith("/"):
+            return target.lstrip("/")
+        return posixpath.normpath(posixpath.join("xl", target))
+
+    target = {r.get("Id"): part(r.get("Target", "")) for r in rels}
     out = {}
     for sheet in book.iter(f"{{{NS}}}sheet"):
-        part = target.get(sheet.get(f"{{{_R}}}id"))
-        if part:
-            out[part] = sheet.get("name", "")
+        found = target.get(sheet.get(f"{{{_R}}}id"))
+        if found:
+            out[found] = sheet.get("name", "")
     return out
 
 
@@ -164,7 +171,7 @@ def _fill_sheet(
     xml: bytes, known: Mapping[str, Mapping[int, object]], shared: list[str]
 ) -> tuple[bytes, list[str]]:
     """The sheet XML with cached values in its SSO_ formula cells; the cells left without."""
-    root = etree.fromstring(xml)
+    root = _parse(xml)
     data = root.find(f"{{{NS}}}sheetData")
     if data is None:
         return xml, []
@@ -240,7 +247,7 @@ def _text_of(cell: etree._Element | None, shared: list[str]) -> str:
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
     if "xl/sharedStrings.xml" not in zf.namelist():
         return []
-    root = etree.fromstring(zf.read("xl/sharedStrings.xml"))
+    root = _parse(zf.read("xl/sharedStrings.xml"))
     return ["".join(si.itertext()) for si in root.findall(f"{{{NS}}}si")]
 
 
@@ -299,7 +306,7 @@ def values_copy(src: Path, dst: Path) -> None:
     with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in members:
             if info.filename in parts and b"SSO_" in data:
-                root = etree.fromstring(data)
+                root = _parse(data)
                 for formula in list(root.iter(f"{{{NS}}}f")):
                     if _SSO_CALL.search(formula.text or ""):
                         formula.getparent().remove(formula)
