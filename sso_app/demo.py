@@ -8,20 +8,18 @@ report of the book (``SSO_Plan_report.pdf``, its chart and editable workbook).
 
 from __future__ import annotations
 
-import re
 import shutil
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from sso_app.book import layout
-from sso_app.book.libreoffice import convert
+from sso_app.book.cached import print_pdf
+from sso_app.book.libreoffice import only_sheet_visible  # noqa: F401  (tests use it from here)
 from sso_app.book.opening import open_sso_book, verify_written_book
 from sso_app.book.refresh import RebuildReport, book_writer, refreshed_workbook
 from sso_app.book.report.output import ReportResult, write_report
 from sso_app.files.packaged import SHIM_NAME, shipped_book_dir
-from sso_app.files.writing import WriteTransaction, atomic_write, make_folder, work_folder
+from sso_app.files.writing import WriteTransaction, atomic_write, make_folder
 from sso_kpi.errors import SsoError
 
 PDF_NAME = "SSO_Plan_summary.pdf"
@@ -58,46 +56,10 @@ class DemoReport:
         )
 
 
-def only_sheet_visible(src: Path, dst: Path, sheet: str) -> None:
-    """Copy the package with every sheet but ``sheet`` hidden (zip level, nothing else changes).
-
-    Why not openpyxl: it drops charts on load, and the summary's chart must be in the PDF.
-    LibreOffice skips hidden sheets when printing -- except those with a print area (seen
-    with LibreOffice 7.4), so the other sheets' print areas are dropped from the copy.
-    """
-    name = escape(sheet, {'"': "&quot;"})
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "xl/workbook.xml":
-                text = data.decode("utf-8")
-                tags = re.findall(r"<sheet\b[^>]*?/>", text)
-                index = next(i for i, t in enumerate(tags) if f'name="{name}"' in t)
-                for tag in tags:
-                    bare = re.sub(r'\s+state="[^"]*"', "", tag)
-                    state = "visible" if f'name="{name}"' in tag else "hidden"
-                    text = text.replace(tag, bare.replace("<sheet ", f'<sheet state="{state}" ', 1))
-                # LibreOffice prints a hidden sheet that has a print area: drop the others'.
-                text = re.sub(
-                    r'<definedName\b[^>]*name="_xlnm\.Print_(?:Area|Titles)"[^>]*'
-                    rf'localSheetId="(?!{index}")\d+"[^>]*>[^<]*</definedName>',
-                    "",
-                    text,
-                )
-                text = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', text)
-                text = re.sub(r'firstSheet="\d+"', f'firstSheet="{index}"', text)
-                data = text.encode("utf-8")
-            zout.writestr(info, data)
-
-
 def summary_pdf(book: Path, dest: Path) -> Path:
-    """PDF of the summary sheet of ``book`` at ``dest`` (LibreOffice, headless)."""
-    with work_folder(dest) as tmp:
-        copy = tmp / f"{Path(dest).stem}.xlsm"
-        only_sheet_visible(book, copy, layout.SHEET_SUMMARY)
-        pdf = convert(copy, "pdf", tmp / "pdf")
-        atomic_write(dest, lambda out: shutil.copyfile(pdf, out), backup=False)
-    return dest
+    """PDF of the summary sheet of ``book`` at ``dest`` (LibreOffice, headless), printed as
+    the book's page setup says (sso_app.book.printing) with its cached values."""
+    return print_pdf(book, dest, sheet=layout.SHEET_SUMMARY)
 
 
 def run_demo(outdir: Path) -> DemoReport:

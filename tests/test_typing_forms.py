@@ -381,10 +381,13 @@ def test_6_the_monthly_form_prints_on_a4(books, tmp_path: Path, name: str) -> No
     for words in ("ไตรมาสที่ 1", "หน่วยวัด", "สูตรคำนวณ/วิธีการคำนวณ", "ปัญหาและอุปสรรค"):
         assert words in text, words
     if name == "rebuilt":
-        assert re.search(r"แผน(\s+124){12}\s+1,488", text)
+        # At 8 pt or more on paper (issue 11) the 12 months do not fit one page's width:
+        # the form prints across two pages.
+        assert re.search(r"แผน(\s+124){6}", text) and "1,488" in text
+        assert len(re.findall(r"(?<![\d,])124(?![\d,])", text)) >= 12
         assert "32,155" in text and "84.00" in text
         pages = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])
-        assert pages == 2  # one page per งาน/โครงการ
+        assert pages % 2 == 0 and pages >= 2  # each งาน/โครงการ starts a page (2 wide)
     # nothing cut off at the right edge: รวม, the last column, is printed on the page
     assert "รวม" in text
 

@@ -35,7 +35,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from sso_kpi.errors import SsoError
 
@@ -62,6 +64,9 @@ _RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 """Private-profile settings: recalculate OOXML and ODF formulas on every load (0 = always)."""
+_KEEP_XCU = _RECALC_XCU.replace("<value>0</value>", "<value>1</value>")
+"""Private-profile settings: never recalculate on load (1), so cached values are shown --
+how a PC without Python sees the SSO_ functions' results (see sso_app.book.cached)."""
 
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 
@@ -82,12 +87,16 @@ def soffice() -> str:
     )
 
 
-def convert(path: Path, to: str, outdir: Path, *, timeout: float = 180) -> Path:
+def convert(
+    path: Path, to: str, outdir: Path, *, timeout: float = 180, recalc: bool = True
+) -> Path:
     """Convert ``path`` with headless LibreOffice; return the file it produced in ``outdir``.
 
     ``to`` is what ``--convert-to`` takes: an extension (``pdf``, ``xlsx``) optionally with a
     filter (``xlsx:Calc MS Excel 2007 XML``). The output is ``outdir/<stem>.<ext>``; an older
-    file of that name is replaced. Formulas are recalculated on load (see the module notes).
+    file of that name is replaced. Formulas are recalculated on load (see the module notes);
+    ``recalc=False`` keeps the cached values instead, as a PC without Python shows them
+    (LibreOffice still computes a formula that has no cached value).
     Raises SsoError with LibreOffice's messages if nothing was produced or it timed out (the
     whole process group is killed).
     """
@@ -107,7 +116,9 @@ def convert(path: Path, to: str, outdir: Path, *, timeout: float = 180) -> Path:
     with tempfile.TemporaryDirectory(prefix="sso-lo-profile-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
+        (user / "registrymodifications.xcu").write_text(
+            _RECALC_XCU if recalc else _KEEP_XCU, encoding="utf-8"
+        )
         cmd = [
             soffice(),
             f"-env:UserInstallation={Path(profile).as_uri()}",
@@ -136,6 +147,38 @@ def convert(path: Path, to: str, outdir: Path, *, timeout: float = 180) -> Path:
             where=str(path),
         )
     return out
+
+
+def only_sheet_visible(src: Path, dst: Path, sheet: str) -> None:
+    """Copy the package with every sheet but ``sheet`` hidden (zip level, nothing else changes).
+
+    Why not openpyxl: it drops charts on load, and the summary's chart must be in the PDF.
+    LibreOffice skips hidden sheets when printing -- except those with a print area (seen
+    with LibreOffice 7.4), so the other sheets' print areas are dropped from the copy.
+    """
+    name = escape(sheet, {'"': "&quot;"})
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                tags = re.findall(r"<sheet\b[^>]*?/>", text)
+                index = next(i for i, t in enumerate(tags) if f'name="{name}"' in t)
+                for tag in tags:
+                    bare = re.sub(r'\s+state="[^"]*"', "", tag)
+                    state = "visible" if f'name="{name}"' in tag else "hidden"
+                    text = text.replace(tag, bare.replace("<sheet ", f'<sheet state="{state}" ', 1))
+                # LibreOffice prints a hidden sheet that has a print area: drop the others'.
+                text = re.sub(
+                    r'<definedName\b[^>]*name="_xlnm\.Print_(?:Area|Titles)"[^>]*'
+                    rf'localSheetId="(?!{index}")\d+"[^>]*>[^<]*</definedName>',
+                    "",
+                    text,
+                )
+                text = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', text)
+                text = re.sub(r'firstSheet="\d+"', f'firstSheet="{index}"', text)
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
 
 
 def _run(cmd: list[str], timeout: float) -> tuple[str, str, bool]:

@@ -12,12 +12,12 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.opdc_card import TWO_DECIMALS, write_office_card
 from sso_app.book.sheets import (
     BOX_BORDER,
     BOX_FILL,
     BOX_FONT,
     ENGINE_FONT,
-    autosize,
     fit_wrapped_rows,
     print_setup,
     sheet_title,
@@ -157,6 +157,9 @@ def write_card(
         top.font = Font(bold=True)
         value.font = BOX_FONT
 
+    # Room for the wrapped component names and the 14 pt figures in the narrow columns.
+    ws.row_dimensions[box].height = 32
+    ws.row_dimensions[box + 1].height = 36
     check = box + 3
     set_text_cell(ws.cell(row=check, column=1), "ตรวจทาน / check:")
     ws.cell(row=check, column=2).value = f"=SSO_QUALITY({total_cell})"
@@ -166,6 +169,13 @@ def write_card(
     )
     for j in range(1, 5):
         ws.cell(row=check, column=j).font = ENGINE_FONT
+
+    level_cell = f"{get_column_letter(len(components) + 2)}{box + 1}"
+    end = write_office_card(ws, first, last, level_cell)
+    # The English keys (the table's header row) stay for formulas and readers, unprinted.
+    ws.row_dimensions[layout.OPDC_HEADER_ROW].hidden = True
+    ws.print_area = f"A1:{m}{end}"
+    ws.print_title_rows = f"{layout.OPDC_LABEL_ROW}:{layout.OPDC_HEADER_ROW}"
 
 
 def engine_score_by_row(card: Scorecard, rows: Sequence[int]) -> pd.Series:
@@ -183,6 +193,10 @@ OPDC_LABELS_TH = {c: COLUMN_TH.get(c, c) for c in layout.OPDC_TABLE_COLUMNS} | {
     "kpi_name": "ประเด็นการประเมิน",
     "component": "องค์ประกอบ",
 }
+
+
+OPDC_WIDTHS = {"A": 13, "B": 9, "C": 27, "D": 8, "E": 8, "F": 9, "G": 9, "H": 9, "I": 9, "J": 2}
+OPDC_WIDTHS |= {"K": 10, "L": 10, "M": 10}
 
 
 def opdc_table_frame(imported: Imported) -> pd.DataFrame:
@@ -205,8 +219,14 @@ def write_opdc_sheet(ws: Worksheet, imported: Imported, year_be: int | None, uni
         name=layout.TABLE_OPDC,
         top=layout.OPDC_LABEL_ROW,
         labels_th=OPDC_LABELS_TH,
-        number_formats={"weight": "0.00"},
+        number_formats=dict.fromkeys(
+            ("weight", "level_50", "level_75", "level_100", "result"), TWO_DECIMALS
+        ),
     )
+    # Narrow enough for the card to print one A4 page wide at a readable size (the card's
+    # targets wrap their unit onto a second line); set first, the card's rows fit to them.
+    for letter, width in OPDC_WIDTHS.items():
+        ws.column_dimensions[letter].width = width
     engine_card = score_card(imported.frame)
     card = scorecard_frames(engine_card)
     first = layout.OPDC_HEADER_ROW + 1
@@ -216,11 +236,9 @@ def write_opdc_sheet(ws: Worksheet, imported: Imported, year_be: int | None, uni
         engine_score_by_row(engine_card, range(first, first + len(card.kpis))),
         card_components(imported.frame.get("component", pd.Series(dtype=object))),
     )
-    autosize(ws, {"A": 18, "B": 12, "C": 60, "K": 14, "L": 14, "M": 16}, skip_rows={1, 2, 7})
-    for r in range(layout.OPDC_HEADER_ROW + 1, ws.max_row + 1):
+    for r in range(layout.OPDC_HEADER_ROW + 1, opdc_rows(ws)[1] + 1):
         ws[f"C{r}"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[layout.OPDC_LABEL_ROW].height = 30
-    fit_wrapped_rows(ws, min_row=layout.OPDC_LABEL_ROW)
+    fit_wrapped_rows(ws, min_row=layout.OPDC_LABEL_ROW, max_row=opdc_rows(ws)[1])
     last = layout.OPDC_COMPUTED_FIRST_COL + len(layout.OPDC_COMPUTED_COLUMNS) - 1
-    ws.print_area = f"A1:{get_column_letter(last)}{opdc_rows(ws)[1]}"
     print_setup(ws, landscape=True, last_col=last)

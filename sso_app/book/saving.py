@@ -15,6 +15,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from sso_app.book import template
 from sso_app.book.dynamic_arrays import METADATA_TYPE, mark_dynamic_arrays, only_dynamic_arrays
+from sso_app.book.printing import office_print
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.writing import lock_file_for
 from sso_kpi.errors import SsoError
@@ -31,7 +32,8 @@ def customui_of(path: Path) -> str:
 def save_macro_book(
     wb: Workbook, dest: Path, customui_xml: str, *, original: Path | None = None
 ) -> None:
-    """openpyxl save + the ribbon relationship openpyxl drops (see template.ensure_ribbon).
+    """openpyxl save + the ribbon relationship openpyxl drops (see template.ensure_ribbon)
+    + the engine's values cached in every SSO_ formula cell (see :mod:`sso_app.book.cached`).
 
     ``original``: the book ``wb`` was loaded from. When given, the openpyxl output is
     compared with it first (:func:`refuse_losses`) and nothing is written to ``dest`` if
@@ -41,6 +43,7 @@ def save_macro_book(
     # that may be full or missing, and a killed run's leftover is cleaned with the others.
     saved = Path(dest).with_name(f"{Path(dest).name}.openpyxl")
     marked = Path(dest).with_name(f"{Path(dest).name}.dynamic")
+    office_print(wb)
     try:
         wb.save(saved)
         if original is not None:
@@ -49,6 +52,10 @@ def save_macro_book(
         # dynamic arrays again on every save (Excel 365 spills them over new rows).
         mark_dynamic_arrays(saved, marked)
         template.ensure_ribbon(marked, dest, customui_xml)
+        # Lazy: cached reads the book through opening, which the rest of this module avoids.
+        from sso_app.book.cached import write_cached_values
+
+        write_cached_values(Path(dest))
     finally:
         saved.unlink(missing_ok=True)
         marked.unlink(missing_ok=True)

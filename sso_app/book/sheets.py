@@ -160,8 +160,15 @@ def _rgb(colour: str) -> str:
     return colour.strip().lstrip("#").upper()
 
 
-def add_band_formatting(ws: Worksheet, ref: str, colours: Mapping[str, str]) -> None:
-    """Fill cells of ``ref`` whose text is a band code ("green"...) with that band's colour.
+def add_band_formatting(
+    ws: Worksheet,
+    ref: str,
+    colours: Mapping[str, str],
+    *,
+    words: Mapping[str, str] | None = None,
+) -> None:
+    """Fill cells of ``ref`` whose text is a band code ("green"...) with that band's colour;
+    with ``words`` (code -> Thai word, ``BAND_TH``), cells holding that word instead.
 
     Formula rules (``EXACT(<top-left>,"green")``, relative) rather than "cell equals" rules:
     both Excel and LibreOffice evaluate them the same way and they are case-exact. A UDF
@@ -176,7 +183,8 @@ def add_band_formatting(ws: Worksheet, ref: str, colours: Mapping[str, str]) -> 
         rgb = _rgb(colour)
         # Differential fills: Excel paints bgColor for a solid pattern, others fgColor; set both.
         fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
-        rule = FormulaRule(formula=[f'EXACT({top_left},"{code}")'], fill=fill, stopIfTrue=False)
+        text = words.get(code, code) if words is not None else code
+        rule = FormulaRule(formula=[f'EXACT({top_left},"{text}")'], fill=fill, stopIfTrue=False)
         ws.conditional_formatting.add(ref, rule)
 
 

@@ -104,7 +104,6 @@ TITLE_ROW = 1
 FIRST_BLOCK_ROW = 6  # title lines in rows 1-4, a blank row
 GAP_ROWS = 2
 CHART_ROWS = 16  # rows the band chart covers (~8 cm at the default row height)
-CHART_GAP_COLS = 1
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ class SummaryFrames:
 
     ``anchors[name] = (row, col)`` is the top-left of a block: its heading line at ``row``,
     the Thai label row at ``row + 1``, the table header at ``row + 2``, data below (1-based,
-    as Excel counts). ``chart_anchor`` is the top-left cell of the band chart, right of
+    as Excel counts). ``chart_anchor`` is the top-left cell of the band chart, under
     ``tbl_summary``.
     """
 
@@ -207,16 +206,18 @@ BLOCK_ORDER = (
 def block_anchors(
     tables: Mapping[str, pd.DataFrame],
 ) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
-    """Stack the blocks in :data:`BLOCK_ORDER` down column A, gaps between; chart beside the
-    first. The block after ``tbl_summary`` starts below the chart too, so nothing overlaps."""
+    """Stack the blocks in :data:`BLOCK_ORDER` down column A, gaps between; the chart right
+    under the first, so the sheet is no wider than its widest table and prints one page
+    wide at a readable size. The block after ``tbl_summary`` starts below the chart."""
     anchors: dict[str, tuple[int, int]] = {}
     row = FIRST_BLOCK_ROW
-    chart = (FIRST_BLOCK_ROW, len(tables[layout.TABLE_SUMMARY].columns) + 1 + CHART_GAP_COLS)
+    chart = (0, 1)
     for name in BLOCK_ORDER:
         anchors[name] = (row, 1)
         end = row + 2 + max(len(tables[name]), 1)  # heading, labels, header, data rows
         if name == layout.TABLE_SUMMARY:
-            end = max(end, chart[0] + CHART_ROWS)
+            chart = (end + 2, 1)
+            end = chart[0] + CHART_ROWS
         row = end + 1 + GAP_ROWS
     return anchors, chart
 

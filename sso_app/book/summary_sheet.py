@@ -17,7 +17,6 @@ from sso_app.book.sheets import (
     add_band_formatting,
     add_bands_chart,
     autosize,
-    column_inches,
     fit_wrapped_rows,
     print_to_width,
     protect_rebuilt,
@@ -67,11 +66,20 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
             number_formats=frames.number_formats.get(name),
         )
         _colour_band_labels(ws, table, row + 1, col, frames.colours)
+        first, last = row + 3, frames.last_row(name)
         for column in frames.band_columns.get(name, ()):
             j = col + list(table.columns).index(column)
             letter = get_column_letter(j)
-            first, last = row + 3, frames.last_row(name)
             add_band_formatting(ws, f"{letter}{first}:{letter}{last}", frames.colours)
+            _print_no_codes(ws, j, row + 1, first, last)
+        if "band_th" in table.columns:
+            j = col + list(table.columns).index("band_th")
+            letter = get_column_letter(j)
+            add_band_formatting(
+                ws, f"{letter}{first}:{letter}{last}", frames.colours, words=BAND_TH
+            )
+        # The English keys (the tables' header row) stay for the readers, unprinted.
+        ws.row_dimensions[frames.header_row(name)].hidden = True
 
     summary = frames.tables[layout.TABLE_SUMMARY]
     _, left = frames.anchors[layout.TABLE_SUMMARY]
@@ -88,7 +96,15 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
         skip_last_rows=1,  # the total row
         series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
     )
-    autosize(ws, skip_rows={*range(1, len(frames.title_lines) + 1), *headings})
+    # Thai labels wrap (and the hidden key rows do not count): columns sized by the data,
+    # so the widest table prints one page wide at a readable scale (sso_app.book.printing).
+    labels = {r + d for r in headings for d in (1, 2)}
+    autosize(
+        ws,
+        skip_rows={*range(1, len(frames.title_lines) + 1), *headings, *labels},
+        minimum=8.0,
+        maximum=14.0,
+    )
     _wrap_names(ws, frames)
     fit_wrapped_rows(ws, min_row=frames.anchors[BLOCK_ORDER[0]][0])
     last_col = max(
@@ -97,9 +113,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     )
     last_row = max(frames.last_row(name) for name in BLOCK_ORDER)
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
-    beside = sum(column_inches(ws, c) for c in range(1, chart_col)) + CHART_WIDTH_CM / 2.54
-    tables = sum(column_inches(ws, c) for c in range(1, last_col + 1))
-    print_to_width(ws, landscape=True, content_inches=max(beside, tables))
+    print_to_width(ws, landscape=True, last_col=last_col)
     ws.sheet_view.showGridLines = False
     protect_rebuilt(ws)
     if active is not None and active in wb.sheetnames:
@@ -107,7 +121,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     return ws
 
 
-WRAPPED_WIDTHS = {"project_name": 45.0, "unit": 22.0}
+WRAPPED_WIDTHS = {"project_name": 24.0, "unit": 12.0}
 
 
 def _chart_last_col(ws: Worksheet, chart_col: int) -> int:
@@ -135,6 +149,14 @@ def _wrap_names(ws: Worksheet, frames: SummaryFrames) -> None:
             for r in range(frames.header_row(name) + 1, frames.last_row(name) + 1):
                 ws.cell(row=r, column=j).alignment = wrap
             ws.column_dimensions[get_column_letter(j)].width = width
+
+
+def _print_no_codes(ws: Worksheet, col: int, label_row: int, first: int, last: int) -> None:
+    """Band codes ("green") are for formulas and readers: shown and printed as nothing
+    (format ``;;;``), their colour and Thai word are in the next columns."""
+    ws.cell(row=label_row, column=col).value = None
+    for r in range(first, last + 1):
+        ws.cell(row=r, column=col).number_format = ";;;"
 
 
 def _colour_band_labels(

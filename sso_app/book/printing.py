@@ -1,0 +1,166 @@
+"""Every sheet of a book prints like an office document.
+
+A4 landscape, body text at least :data:`MIN_BODY_PT` on paper, header rows repeated on every
+page, every used column inside the print area (the computed columns too), and on each page
+the unit, the period, "page x of y" and the print date (Excel's header codes ``&P``, ``&N``,
+``&D``; the unit and period are written as text when the book is saved).
+
+Applied to the whole workbook just before it is saved (:func:`sso_app.book.saving.
+save_macro_book`), so ``build-workbook``, ``import`` and ``rebuild`` print the same way
+whatever each sheet's writer set before. The sheet writers still choose what to print (their
+print area's rows, their title rows); this only widens the area to the last used column and
+sets the page.
+
+Why an explicit scale and not "fit to one page wide": LibreOffice ignores ``fitToPage`` from
+an xlsx (see :func:`sso_app.book.sheets.print_to_width`), and a 60-column entry sheet fitted
+to one page is 4 pt text. A sheet wider than a page at the smallest readable scale prints on
+more pages across, in reading order (across, then down), the first columns repeated when the
+sheet names its key columns (:data:`KEY_COLUMN`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sso_app.book.sheets import column_inches
+
+MIN_BODY_PT = 8.0
+DEFAULT_FONT_PT = 11.0  # openpyxl's (and the book's) Normal style: Calibri 11
+MARGIN_IN = 0.3
+A4_LANDSCAPE_WIDTH_IN = 11.69
+KEY_COLUMN = "kpi_name"  # on a sheet with this header, columns up to it repeat on each page
+
+
+def _name_value(wb: Workbook, name: str) -> object:
+    """The value of the one-cell defined name ``name`` (the settings' cfg_...), or None."""
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        return None
+    for sheet, ref in defined.destinations:
+        if sheet in wb.sheetnames:
+            return wb[sheet][ref.replace("$", "").split(":")[0]].value
+    return None
+
+
+def page_texts(wb: Workbook) -> tuple[str, str]:
+    """(unit, period) as the page header prints them, from the book's settings.
+
+    >>> # unit "สำนักงานประกันสังคม", year 2564, quarter 3 ->
+    >>> # ("สำนักงานประกันสังคม", "ปีงบประมาณ พ.ศ. 2564 ไตรมาสที่ 3")
+    """
+    unit = _name_value(wb, "cfg_unit")
+    year = _name_value(wb, "cfg_year_be")
+    quarter = _name_value(wb, "cfg_quarter")
+    period = []
+    if year not in (None, ""):
+        period.append(f"ปีงบประมาณ พ.ศ. {_whole(year)}")
+    if quarter not in (None, ""):
+        period.append(f"ไตรมาสที่ {_whole(quarter)}")
+    return ("" if unit is None else str(unit).strip()), " ".join(period)
+
+
+def _whole(value: object) -> str:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(value)
+
+
+def _code_text(text: str) -> str:
+    """Text for a header section: ``&`` starts a code there, so a literal one is doubled."""
+    return text.replace("&", "&&")
+
+
+def _last_used_column(ws: Worksheet, min_row: int, max_row: int) -> int:
+    last = 1
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row):
+        for cell in reversed(row):
+            if cell.value not in (None, ""):
+                last = max(last, cell.column)
+                break
+    return last
+
+
+def _smallest_font(ws: Worksheet, min_row: int, max_row: int, max_col: int) -> float:
+    smallest = DEFAULT_FONT_PT
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col):
+        for cell in row:
+            if cell.value not in (None, "") and cell.font is not None and cell.font.sz:
+                smallest = min(smallest, float(cell.font.sz))
+    return smallest
+
+
+def _print_rows(ws: Worksheet) -> tuple[int, int]:
+    """(first, last) row of the sheet's print area, or of its used range."""
+    area = ws.print_area
+    if area:
+        first = area.split(",")[0].split("!")[-1].replace("$", "")
+        _, r1, _, r2 = range_boundaries(first)
+        return r1 or 1, r2 or ws.max_row
+    return 1, ws.max_row
+
+
+_KEY_SHARE = 0.4  # repeated columns take at most this share of a page's width
+
+
+def _key_columns(ws: Worksheet, max_inches: float) -> str | None:
+    """The columns repeated on each page across: from a table's first column to its
+    ``kpi_name`` column, or its first column alone when those would take more than
+    ``max_inches`` of the page; None on a sheet without such a table."""
+    for table in ws.tables.values():
+        c1, header, c2, _ = range_boundaries(table.ref)
+        for c in range(c1, c2 + 1):
+            if ws.cell(row=header, column=c).value == KEY_COLUMN:
+                width = sum(column_inches(ws, j) for j in range(c1, c + 1))
+                end = c if width <= max_inches else c1
+                return f"{get_column_letter(c1)}:{get_column_letter(end)}"
+    return None
+
+
+def office_page(ws: Worksheet, unit: str, period: str) -> int:
+    """Set ``ws``'s page as described in the module notes; return the scale (per cent)."""
+    first, last = _print_rows(ws)
+    last_col = _last_used_column(ws, first, last)
+    ws.print_area = f"A{first}:{get_column_letter(last_col)}{last}"
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+
+    printable = A4_LANDSCAPE_WIDTH_IN - 2 * MARGIN_IN - 0.3
+    content = sum(column_inches(ws, c) for c in range(1, last_col + 1))
+    fit = printable / max(content, 0.1) * 100
+    readable = math.ceil(MIN_BODY_PT / _smallest_font(ws, first, last, last_col) * 100)
+    scale = int(max(readable, min(100, fit)))
+    ws.page_setup.scale = scale
+    if fit < readable and ws.print_title_cols is None:
+        keys = _key_columns(ws, printable * 100 / scale * _KEY_SHARE)
+        if keys:
+            ws.print_title_cols = keys
+
+    header, footer = ws.oddHeader, ws.oddFooter
+    header.left.text = _code_text(unit)
+    header.center.text = "&A"  # the sheet's name
+    header.right.text = _code_text(period)
+    footer.left.text = "พิมพ์เมื่อ &D &T"
+    footer.right.text = "หน้า &P จาก &N"
+    for part in (header.left, header.center, header.right, footer.left, footer.right):
+        part.size = 9
+    return scale
+
+
+def office_print(wb: Workbook) -> None:
+    """:func:`office_page` on every visible sheet of ``wb`` with the book's unit and period."""
+    unit, period = page_texts(wb)
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible":
+            office_page(ws, unit, period)

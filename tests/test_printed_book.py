@@ -1,0 +1,244 @@
+"""The book shows and prints its numbers without Python: cached values, office pages, the card.
+
+Issue 11: every SSO_ formula carries the engine's value (build, import, rebuild); LibreOffice
+prints the rebuilt book with the numbers and no ``#NAME?``; every sheet prints on A4
+landscape at 8 pt or more with a header and footer; the OPDC card is the office's card 2566.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sso_app import rebuild
+from sso_app.book import layout
+from sso_app.book.cached import print_pdf
+from sso_app.book.libreoffice import convert, pdf_text
+from sso_app.book.opening import open_sso_book
+from sso_app.book.printing import MIN_BODY_PT
+from sso_app.bookimport import import_into
+from sso_app.demo import summary_pdf
+from sso_kpi.opdc import score_card
+from sso_kpi.scoring import BAND_TH
+from tests.conftest import ACTION_PLAN, raw_csv
+from tests.test_build import copy_book, demo_book, recalculated
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def sso_cells(book: Path) -> dict[tuple[str, str], str | None]:
+    """(sheet part, cell) -> cached value text, for every cell an SSO_ formula fills."""
+    from lxml import etree
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    out: dict[tuple[str, str], str | None] = {}
+    with zipfile.ZipFile(book) as zf:
+        for part in (n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")):
+            root = etree.fromstring(zf.read(part))
+            values = {
+                c.get("r"): (c.find(f"{NS}v").text if c.find(f"{NS}v") is not None else None)
+                for c in root.iter(f"{NS}c")
+            }
+            has_v = {c.get("r") for c in root.iter(f"{NS}c") if c.find(f"{NS}v") is not None}
+            for f in root.iter(f"{NS}f"):
+                if "SSO_" not in (f.text or ""):
+                    continue
+                ref = f.get("ref") if f.get("t") == "array" else f.getparent().get("r")
+                c1, r1, c2, r2 = range_boundaries(ref)
+                for col in range(c1, c2 + 1):
+                    for r in range(r1, r2 + 1):
+                        cell = f"{get_column_letter(col)}{r}"
+                        out[(part, cell)] = values.get(cell) if cell in has_v else "MISSING"
+    return out
+
+
+def check_cached(book: Path) -> None:
+    cached = sso_cells(book)
+    assert len(cached) > 50
+    missing = [k for k, v in cached.items() if v == "MISSING"]
+    assert not missing, missing[:5]
+    # The values are the engine's: achievement per row, OPDC score, quality level.
+    opened = open_sso_book(book)
+    data = opened.data
+    kpis = data.evaluation().kpis
+    ws = openpyxl.load_workbook(book, data_only=True)[layout.SHEET_ENTRY]
+    header = {ws.cell(row=layout.ENTRY_HEADER_ROW, column=c).value: c for c in range(1, 80)}
+    col = header["achievement"]
+    checked = 0
+    for row, pct in zip(kpis["source_row"], kpis["achievement_pct"], strict=True):
+        got = ws.cell(row=int(row), column=col).value
+        if pd.isna(pct):
+            assert got in (None, ""), row
+        else:
+            assert got == pytest.approx(float(pct)), row
+            checked += 1
+    assert checked > 5
+    band = header["band"]
+    assert {ws.cell(row=int(r), column=band).value for r in kpis["source_row"]} <= set(BAND_TH)
+    card = openpyxl.load_workbook(book, data_only=True)[layout.SHEET_OPDC]
+    engine = score_card(data.opdc.frame)
+    scores = [card.cell(row=int(r), column=11).value for r in data.opdc.frame["source_row"]]
+    assert scores == pytest.approx(engine.kpis["score"].tolist())
+    assert card["B7"].value == engine.level
+
+
+def test_build_caches_every_sso_formula() -> None:
+    check_cached(demo_book())
+
+
+def test_rebuild_and_import_cache_too(tmp_path: Path) -> None:
+    book = copy_book(demo_book(), tmp_path / "rebuilt")
+    rebuild.rebuild(book)
+    check_cached(book)
+    imported = copy_book(demo_book(), tmp_path / "imported")
+    source = tmp_path / "unit.csv"
+    plan = raw_csv(ACTION_PLAN).drop(columns=["published_pct", "published_avg"]).head(12)
+    plan.to_csv(source, index=False, encoding="utf-8-sig")
+    assert not import_into(source, imported, "replace").errors
+    check_cached(imported)
+    assert len(sso_cells(imported)) < len(sso_cells(demo_book()))  # the block shrank
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    book = copy_book(demo_book(), tmp_path_factory.mktemp("printed"))
+    rebuild.rebuild(book)
+    return book
+
+
+@pytest.fixture(scope="module")
+def printed(rebuilt: Path) -> Path:
+    return print_pdf(rebuilt, rebuilt.with_name("book.pdf"))
+
+
+def test_libreoffice_prints_the_numbers_not_name_errors(rebuilt: Path, printed: Path) -> None:
+    text = pdf_text(printed)
+    assert "#NAME?" not in text and "#NAME" not in text
+    # The achievement block prints: each indicator's achievement, as the engine has it.
+    kpis = open_sso_book(rebuilt).data.evaluation().kpis
+    figures = {f"{p:.2f}" for p in kpis["achievement_pct"].dropna()}
+    found = {f for f in figures if re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", text)}
+    assert len(found) >= 0.9 * len(figures), sorted(figures - found)[:10]
+    for th in ("เขียว", "เหลือง", "แดง"):  # not only codes: Thai in the summary
+        assert th in text
+    # The OPDC score column and its check cell.
+    assert "62.50" in text and "89.13" in text and "ระดับคุณภาพ" in text
+
+
+def test_libreoffice_keeps_a_single_cell_value_but_not_an_array_one(rebuilt: Path) -> None:
+    """Why printing goes through a copy with values (sso_app.book.cached.values_copy)."""
+    out = convert(rebuilt, "xlsx:Calc MS Excel 2007 XML", rebuilt.parent / "kept", recalc=False)
+    card = openpyxl.load_workbook(out, data_only=True)[layout.SHEET_OPDC]
+    assert card["B7"].value == "ระดับคุณภาพ"  # SSO_QUALITY: the cached value
+    assert card["K11"].value == "#NAME?"  # SSO_SCORE, an array formula: computed again
+
+
+def word_heights(pdf: Path) -> list[tuple[float, str]]:
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        html,
+    )
+    return [(float(y2) - float(y1), w) for _, y1, _, y2, w in words]
+
+
+def test_every_page_is_a4_landscape_and_readable(rebuilt: Path, printed: Path) -> None:
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(printed)], capture_output=True, text=True
+    ).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    assert sizes and all((round(float(w)), round(float(h))) == (842, 595) for w, h in sizes), set(
+        sizes
+    )
+    heights = word_heights(printed)
+    assert heights
+    small = [(h, w) for h, w in heights if h < MIN_BODY_PT]
+    assert not small, small[:10]
+
+
+def test_page_setup_header_footer_and_print_areas(rebuilt: Path) -> None:
+    wb = openpyxl.load_workbook(rebuilt)
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, ws.title
+        assert ws.page_setup.scale * 11 / 100 >= MIN_BODY_PT, ws.title
+        assert "สำนักงานประกันสังคม" in ws.oddHeader.left.text, ws.title
+        assert "ไตรมาสที่" in ws.oddHeader.right.text, ws.title
+        assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text
+        assert "&D" in ws.oddFooter.left.text
+    entry = wb[layout.SHEET_ENTRY]
+    assert entry.print_title_rows
+    last = entry.print_area.split(":")[-1]
+    col = re.match(r"\$?([A-Z]+)", last).group(1)  # type: ignore[union-attr]
+    from openpyxl.utils import column_index_from_string
+
+    computed_last = layout.KPI_COMPUTED_FIRST_COL + len(layout.KPI_COMPUTED_COLUMNS) - 1
+    assert column_index_from_string(col) >= computed_last
+    assert wb[layout.SHEET_OPDC].print_title_rows
+
+
+def test_demo_summary_pdf_is_for_planners(rebuilt: Path, tmp_path: Path) -> None:
+    pdf = summary_pdf(rebuilt, tmp_path / "summary.pdf")
+    text = pdf_text(pdf)
+    for key in ("green_pct", "band_th", "average_pct", "n_due", "project_id"):
+        assert key not in text
+    assert not re.search(r"\b(green|yellow|red|grey)\b", text)
+    assert "SSF-043" in text and "แดง" in text
+    small = [(h, w) for h, w in word_heights(pdf) if h < MIN_BODY_PT]
+    assert not small, small[:10]
+    # Band colours are printed: the page has the green, yellow and red fills.
+    from sso_app.book.libreoffice import pdf_pages_png
+
+    pages = pdf_pages_png(pdf, tmp_path / "png", dpi=40)
+    from PIL import Image
+
+    colours = set()
+    for page in pages:
+        colours |= {c for _, c in Image.open(page).convert("RGB").getcolors(1 << 20) or []}
+    settings = open_sso_book(rebuilt).settings
+    for band in ("green", "yellow", "red"):
+        hexa = settings.colours[band][-6:]
+        rgb = tuple(int(hexa[i : i + 2], 16) for i in (0, 2, 4))
+        assert any(all(abs(a - b) <= 8 for a, b in zip(c, rgb, strict=True)) for c in colours)
+
+
+def test_opdc_card_as_the_office_prints_it(rebuilt: Path) -> None:
+    card = recalculated(rebuilt, layout.SHEET_OPDC)
+    rows = {
+        str(card.cell(row=r, column=3).value): r
+        for r in range(1, card.max_row + 1)
+        if card.cell(row=r, column=3).value is not None
+    }
+    group1 = next(t for t in rows if t.startswith("องค์ประกอบที่ 1"))
+    group2 = next(t for t in rows if t.startswith("องค์ประกอบที่ 2"))
+    assert "(Performance Base)" in group1 and "(ร้อยละ 70)" in group1
+    assert "(Potential Base)" in group2 and "(ร้อยละ 30)" in group2
+    first = rows[group1] + 1
+    assert str(card.cell(row=first, column=3).value).startswith("1. จำนวนที่เพิ่มขึ้น")
+    assert card.cell(row=first, column=8).value == "12.90\n(ล้านราย)"  # not 12.9
+    footer = rows["น้ำหนักรวม"]
+    assert card.cell(row=footer, column=4).value == pytest.approx(100)
+    assert card.cell(row=footer, column=11).value == "คะแนนรวม"
+    assert round(card.cell(row=footer, column=12).value, 2) == 91.96
+    assert card.cell(row=rows["สรุปผลการประเมิน"], column=12).value == "ระดับคุณภาพ"
+    legend = [t for t in rows if t.startswith("หมายถึง")]
+    assert len(legend) == 4 and "90.00 – 100.00" in legend[0] and "75.00 – 89.99" in legend[1]
+    # Two decimals throughout: every number on the card is shown "0.00".
+    wb = openpyxl.load_workbook(rebuilt)[layout.SHEET_OPDC]
+    for r in range(layout.OPDC_HEADER_ROW + 1, wb.max_row + 1):
+        for c in range(1, 14):
+            cell = wb.cell(row=r, column=c)
+            if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+                assert cell.number_format == "0.00", cell.coordinate
+    assert not math.isnan(card.cell(row=footer, column=12).value)
