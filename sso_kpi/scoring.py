@@ -157,6 +157,31 @@ def weighted_average(values: object, weights: object) -> float:
     return float((values[present] * weights[present]).sum() / total) if total > 0 else np.nan
 
 
+def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object column (codes in first-seen order, -1 for a missing
+    value), hashing only the rows whose value differs from the row above.
+
+    Plans list projects fund by fund and strategy by strategy, so most rows repeat the one
+    above: comparing neighbours is a fraction of hashing a long Thai name on every row, and
+    equal neighbours get the code of the first of their run, as factorize would give them.
+    >>> codes, uniques = factorize_runs(np.array(["ก", "ก", "ข", "ก", None, None], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 0, 1, 0, -1, -1], ['ก', 'ข'])
+    """
+    n = len(values)
+    if n < 2:
+        return pd.factorize(values)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    try:
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+    except (TypeError, ValueError):  # a value that cannot say whether it equals (pd.NA)
+        return pd.factorize(values)
+    heads = np.flatnonzero(change)
+    head_codes, uniques = pd.factorize(values[heads])
+    return head_codes[np.cumsum(change) - 1], uniques
+
+
 def group_weighted_average(keys: object, values: object, weights: object) -> pd.Series:
     """Weighted average of ``values`` per key (over present pairs), in first-seen key order.
 
