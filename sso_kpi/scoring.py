@@ -182,6 +182,14 @@ def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return head_codes[np.cumsum(change) - 1], uniques
 
 
+def _weighted_by_codes(codes: np.ndarray, n: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(v) & ~np.isnan(w) & (codes >= 0)
+    weighted = np.bincount(codes[present], weights=(w * v)[present], minlength=n)
+    total = np.bincount(codes[present], weights=w[present], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, weighted / total, np.nan)
+
+
 def group_weighted_average(keys: object, values: object, weights: object) -> pd.Series:
     """Weighted average of ``values`` per key (over present pairs), in first-seen key order.
 
@@ -189,14 +197,20 @@ def group_weighted_average(keys: object, values: object, weights: object) -> pd.
     {'P1': 78.0, 'P2': nan}
     """
     codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
-    v, w = _column(values), _column(weights)
-    present = ~np.isnan(v) & ~np.isnan(w) & (codes >= 0)
-    n = len(uniques)
-    weighted = np.bincount(codes[present], weights=(w * v)[present], minlength=n)
-    total = np.bincount(codes[present], weights=w[present], minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        average = np.where(total > 0, weighted / total, np.nan)
+    average = _weighted_by_codes(codes, len(uniques), _column(values), _column(weights))
     return pd.Series(average, index=pd.Index(uniques, dtype=object))
+
+
+def row_weighted_average(keys: object, values: object, weights: object) -> np.ndarray:
+    """:func:`group_weighted_average` given back on every row: each row its key's average
+    (NaN for a row without a key). What a column of project averages shows.
+
+    >>> row_weighted_average(["P1", "P2", "P1", None], [100, 7, 56, 1], [50, 20, 50, 1]).tolist()
+    [78.0, 7.0, 78.0, nan]
+    """
+    codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
+    average = _weighted_by_codes(codes, len(uniques), _column(values), _column(weights))
+    return np.where(codes >= 0, average[codes], np.nan)
 
 
 def count_table(keys: object, codes: object, columns: Sequence[str]) -> pd.DataFrame:
