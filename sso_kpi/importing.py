@@ -193,13 +193,22 @@ def detect_form(columns: object) -> Form:
 
 def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, pd.Series]:
     rows = pd.Series(np.arange(len(frame)) + source.first_row, index=frame.index)
-    cells = frame.to_numpy(dtype=object)
-    blank = pd.isna(cells) | (cells == "")
-    # A cell of spaces is blank too; only text cells can be, so only they are looked at.
-    text = ~blank & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
-    if text.any():
-        blank[text] = [t.isspace() for t in cells[text]]  # non-empty: blank iff all space
-    keep = pd.Series(~blank.all(axis=1) if cells.shape[1] else False, index=frame.index)
+    # Column by column, looking only at the rows nothing has been seen in yet: most rows
+    # are told filled by their first column, so the rest of the table is hardly looked at.
+    open_rows = np.arange(len(frame))
+    for j in range(frame.shape[1]):
+        if not len(open_rows):
+            break
+        cells = frame.iloc[:, j].to_numpy(dtype=object)[open_rows]
+        filled = ~(pd.isna(cells) | (cells == ""))
+        # A cell of spaces is blank too; only text cells can be, so only they are looked at.
+        text = filled & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
+        if text.any():
+            filled[text] = [not t.isspace() for t in cells[text]]
+        open_rows = open_rows[~filled]
+    keep = np.ones(len(frame), dtype=bool)
+    keep[open_rows] = False
+    keep = pd.Series(keep, index=frame.index)
     return frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 
 
