@@ -214,7 +214,9 @@ def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame,
 
 def _words(values: pd.Series, words: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
     text = normalise_text(values).str.lower()
-    mapped = text.map(lambda t: words.get(t, words.get(t.replace(" ", ""))))
+    # Each distinct word looked up once (a column holds a handful of them).
+    found = {t: words.get(t, words.get(t.replace(" ", ""))) for t in pd.unique(text.to_numpy())}
+    mapped = pd.Series([found[t] for t in text], index=text.index, dtype=object)
     return mapped, (text != "") & mapped.isna()
 
 
@@ -471,7 +473,9 @@ def _check_words(out: pd.DataFrame, frame: pd.DataFrame, collect: _Collector, fo
         else:
             mapped = pd.Series(None, index=out.index, dtype=object)
         if default is None:  # aggregation: by unit of count when not given
-            mapped = mapped.fillna(out["count_unit"].map(default_aggregation))
+            units = out["count_unit"].to_numpy(object)
+            by_unit = {u: default_aggregation(u) for u in pd.unique(units)}
+            mapped = mapped.fillna(pd.Series([by_unit[u] for u in units], index=out.index))
         out[column] = mapped.fillna(default).astype(object)
     if form == "kpi" and "plan_status" in frame:
         _, _, bad = parse_status(out["plan_status"])
