@@ -66,7 +66,11 @@ def _cancelled(source: pd.DataFrame, quarter: int, invalid: np.ndarray | None):
     if "plan_status" not in source.columns:
         return None
     typed = source["plan_status"].to_numpy(object)
-    if not any(isinstance(v, str) and v.strip() for v in typed):
+    # Imported plans hold "" where nothing is marked (nearly every cell): counted in C, then
+    # only the distinct values, a handful, are looked at.
+    if typed.tolist().count("") == len(typed):
+        return None
+    if not any(isinstance(v, str) and v.strip() for v in pd.unique(typed)):
         return None
     cancelled = cancelled_at(source, quarter)
     return cancelled & ~invalid if invalid is not None else cancelled
