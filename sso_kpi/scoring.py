@@ -210,7 +210,10 @@ def row_weighted_average(keys: object, values: object, weights: object) -> np.nd
     """
     codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
     average = _weighted_by_codes(codes, len(uniques), _column(values), _column(weights))
-    return np.where(codes >= 0, average[codes], np.nan)
+    per_row = np.full(len(codes), np.nan)
+    known = codes >= 0
+    per_row[known] = average[codes[known]]
+    return per_row
 
 
 def count_table(keys: object, codes: object, columns: Sequence[str]) -> pd.DataFrame:
