@@ -164,9 +164,10 @@ def test_row_average_is_the_group_average_on_each_row(rows):
     keys = [r[0] for r in rows]
     values, weights = [r[1] for r in rows], [r[2] for r in rows]
     per_row = row_weighted_average(keys, values, weights)
-    grouped = group_weighted_average([k for k in keys if k is not None],
-                                     [v for k, v in zip(keys, values) if k is not None],
-                                     [w for k, w in zip(keys, weights) if k is not None])  # fmt: skip
+    keyed = [r for r in rows if r[0] is not None]
+    grouped = group_weighted_average(
+        [r[0] for r in keyed], [r[1] for r in keyed], [r[2] for r in keyed]
+    )
     for key, got in zip(keys, per_row, strict=True):
         want = np.nan if key is None else grouped[key]
         assert (np.isnan(got) and np.isnan(want)) or got == want
