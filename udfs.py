@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Callable, Sequence
 
@@ -33,11 +34,12 @@ from sso_kpi.periods import months_through
 from sso_kpi.plan_status import CANCELLED, cancelled_at
 from sso_kpi.rollup import cumulative, rollup_months
 from sso_kpi.schema import AGGREGATION_WORDS, DIRECTION_WORDS
-from sso_kpi.scoring import BAND_TH, BandRule, achievement, band, group_weighted_average
+from sso_kpi.scoring import BAND_TH, BandRule, achievement, band, row_weighted_average
 from sso_kpi.scoring import weighted_average as engine_weighted_average
 from sso_kpi.values import MAX_ABS, THAI_DIGITS, key_text, normalise_text, parse_numbers
 
 Grid = list[list[object]]
+_FIRST = operator.itemgetter(0)
 # Excel's function wizard lists the functions under this category (xlwings' default: "xlwings").
 CATEGORY = "SSO KPI"
 SHAPE_ERROR = "ขนาดช่วงไม่เท่ากัน / ranges differ in size"
@@ -62,7 +64,11 @@ def _grid(value: object) -> Grid:
 
 def _cells(value: object, n: int | None = None) -> list[object]:
     """Flatten a range row by row to one list; a single cell broadcasts to ``n`` rows."""
-    cells = list(itertools.chain.from_iterable(_grid(value)))
+    grid = _grid(value)
+    if grid and len(grid[0]) == 1 and sum(map(len, grid)) == len(grid):  # one column
+        cells = list(map(_FIRST, grid))
+    else:
+        cells = list(itertools.chain.from_iterable(grid))
     if n is not None and len(cells) == 1 and n != 1:
         cells = cells * n
     if n is not None and len(cells) != n:
@@ -76,6 +82,7 @@ def _column(value: object, n: int | None = None) -> pd.Series:
 
 
 _THAI_DIGIT = re.compile("[๐-๙]")
+_BLANK_MONTHS = [None] * 12  # a row of the month block left blank, as xlwings passes it
 
 # What Excel hands over for a number or an empty cell: these need no reading at all.
 _PLAIN = {float, int, type(None)}
@@ -112,6 +119,14 @@ def _texts(cells: list[object]) -> np.ndarray:
     return normalise_text(pd.Series(cells, dtype=object)).to_numpy(object)
 
 
+def _keys(cells: list[object]) -> np.ndarray:
+    """Cells as key text (``key_text``: 1 and "1" one project); plain ASCII text, what ids
+    nearly always are, only needs stripping."""
+    if set(map(type, cells)) == {str} and "".join(cells).isascii():
+        return np.array([c.strip() for c in cells], dtype=object)
+    return key_text(pd.Series(cells, dtype=object)).to_numpy(object)
+
+
 def _word(cell: object, words: dict[str, str], default: str) -> str:
     if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return default
@@ -133,8 +148,16 @@ def _words(value: object, n: int, words: dict[str, str], default: str) -> np.nda
 
 def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> Grid:
     """One column back to Excel: NaN as an empty cell, a problem note where there is one."""
-    plain = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    rows = [[None if v != v else v] for v in plain]  # NaN != NaN: an empty cell
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        # Numbers in C: Python floats (as ``tolist`` makes them), NaN an empty cell.
+        cells = values.astype(object)
+        cells[np.isnan(values)] = None
+        rows = cells.reshape(-1, 1).tolist()
+    else:
+        cells = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+        rows = cells.astype(object).reshape(-1, 1).tolist()
+        for i in np.flatnonzero(cells != cells):  # NaN != NaN: an empty cell
+            rows[i] = [None]
     for i, note in enumerate(notes or ()):
         if note and i < len(rows):
             rows[i] = [note]
@@ -341,13 +364,11 @@ def SSO_WAVG(values, weights):
 def SSO_PROJECT_AVG(project_ids, achievements, weights):
     """ค่าเฉลี่ยของงาน/โครงการ: แต่ละแถวได้ค่าเฉลี่ยถ่วงน้ำหนักของโครงการตน (เฉพาะตัวชี้วัดที่ถึงกำหนด) / Each row gets its project's weighted average of due indicators."""
     # Ids as the engine reads them (1 and "1": one project).
-    ids = key_text(pd.Series(_cells(project_ids), dtype=object)).to_numpy(object)
+    ids = _keys(_cells(project_ids))
     n = len(ids)
     v, v_notes = _numbers(achievements, n)
     w, w_notes = _numbers(weights, n)
-    averages = group_weighted_average(ids, v, w).to_numpy("float64")
-    codes, _ = pd.factorize(ids)  # the same first-seen order as the averages
-    per_row = np.where(ids == "", np.nan, averages[codes])
+    per_row = np.where(ids == "", np.nan, row_weighted_average(ids, v, w))
     return _out(per_row, _merge(v_notes, w_notes))
 
 
@@ -456,7 +477,10 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter, pair=None):
         )
     n = len(q_grid)
     q_values, q_notes = _read_numbers(_cells(q_grid))
-    m_values, m_notes = _read_numbers(_cells(m_grid))
+    if all(map(_BLANK_MONTHS.__eq__, m_grid)):  # the months nobody types: compared row by row
+        m_values, m_notes = None, None
+    else:
+        m_values, m_notes = _read_numbers(_cells(m_grid))
     notes = None
     if q_notes or m_notes:  # a row shows its first unreadable cell, quarters before months
         q_notes, m_notes = q_notes or [None] * (4 * n), m_notes or [None] * (12 * n)
@@ -467,7 +491,9 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter, pair=None):
         months_through(q)
     except (TypeError, ValueError) as err:
         raise CallError("ไตรมาสต้องเป็น 1-4 / quarter must be 1-4") from err
-    if np.isnan(m_values).all():  # typed by quarter: how months add up does not matter
+    if (
+        m_values is None or np.isnan(m_values).all()
+    ):  # typed by quarter: how months add up does not matter
         values = cumulative(q_values.reshape(n, 4), None, "sum", q)
     else:
         agg = _words(aggregation, n, AGGREGATION_WORDS, "sum")

@@ -66,7 +66,11 @@ def _cancelled(source: pd.DataFrame, quarter: int, invalid: np.ndarray | None):
     if "plan_status" not in source.columns:
         return None
     typed = source["plan_status"].to_numpy(object)
-    if not any(isinstance(v, str) and v.strip() for v in typed):
+    # Imported plans hold "" where nothing is marked (nearly every cell): counted in C, then
+    # only the distinct values, a handful, are looked at.
+    if typed.tolist().count("") == len(typed):
+        return None
+    if not any(isinstance(v, str) and v.strip() for v in pd.unique(typed)):
         return None
     cancelled = cancelled_at(source, quarter)
     return cancelled & ~invalid if invalid is not None else cancelled
@@ -120,11 +124,15 @@ def evaluate(
     frame["achievement_pct"] = pct
     frame["status"] = _text(STATUS_TEXT[status], frame.index)
     frame["band"] = _text(BAND_CODES[kpi_band], frame.index)
-    frame["mark"] = marks(source) if cancelled is not None else ""
+    frame["mark"] = (
+        marks(source) if cancelled is not None else pd.Series("", index=frame.index, dtype="str")
+    )
 
-    codes, uniques = pd.factorize(source["project_id"].to_numpy(object))
-    codes[codes < 0] = len(uniques)  # a missing id is a project of its own, numbered last
-    n, n_projects = len(codes), (int(codes.max()) + 1 if len(codes) else 0)
+    ids = source["project_id"].to_numpy(object)
+    codes, uniques = pd.factorize(ids)
+    if len(codes) and codes.min() < 0:  # rows without an id: together a project of their own,
+        codes, uniques = pd.factorize(ids, use_na_sentinel=False)  # numbered where first seen
+    n, n_projects = len(codes), len(uniques)
     # Codes are numbered in first-seen order, so a project's first row is where the running
     # maximum of the codes goes up: its details come from that row.
     first = np.ones(n, dtype=bool)
@@ -152,27 +160,35 @@ def evaluate(
     per_status = np.bincount(
         codes * len(STATUS_TEXT) + status, minlength=n_projects * len(STATUS_TEXT)
     ).reshape(n_projects, len(STATUS_TEXT))
-    projects = source[list(PROJECT_COLUMNS)].take(first_rows).reset_index(drop=True)
-    projects["budget"] = project_budget
-    projects["average_pct"] = average
-    projects["band"] = _text(BAND_CODES[project_band], projects.index)
-    projects["evaluated"] = project_band != GREY_CODE
-    projects["n_kpis"] = np.bincount(codes, minlength=n_projects)
-    projects["n_due"] = per_status[:, OK_CODE] + per_status[:, NOT_REPORTED_CODE]
-    projects["n_not_reported"] = per_status[:, NOT_REPORTED_CODE]
-    projects["n_invalid"] = per_status[:, INVALID_CODE]
-    projects["n_cancelled"] = per_status[:, CANCELLED_CODE]
-    dropped = list(cancelled_projects(source)) if cancelled is not None else []
-    projects["mark"] = np.where(projects["project_id"].isin(dropped), PROJECT_MARK, "")
-
-    counting = (projects["mark"] != PROJECT_MARK).to_numpy()  # page 2 leaves out ยกเลิกแผนงาน
-    counted = projects[counting]
+    # Each detail column taken once from the project's first row, keeping its dtype; the
+    # frame is made from the columns in one step (inserting them one by one copies blocks).
+    columns: dict[str, object] = {
+        name: source[name].array.take(first_rows) if name != "budget" else project_budget
+        for name in PROJECT_COLUMNS
+    }
+    columns["average_pct"] = average
+    columns["band"] = _text(BAND_CODES[project_band], pd.RangeIndex(n_projects))
+    columns["evaluated"] = project_band != GREY_CODE
+    columns["n_kpis"] = np.bincount(codes, minlength=n_projects)
+    columns["n_due"] = per_status[:, OK_CODE] + per_status[:, NOT_REPORTED_CODE]
+    columns["n_not_reported"] = per_status[:, NOT_REPORTED_CODE]
+    columns["n_invalid"] = per_status[:, INVALID_CODE]
+    columns["n_cancelled"] = per_status[:, CANCELLED_CODE]
+    projects = pd.DataFrame(columns, copy=False)
+    if cancelled is None:  # nothing marked: no project is left out of page 2's counts
+        projects["mark"] = pd.Series("", index=projects.index, dtype="str")
+        counted, counted_bands = projects, project_band
+    else:
+        dropped = list(cancelled_projects(source))
+        projects["mark"] = np.where(projects["project_id"].isin(dropped), PROJECT_MARK, "")
+        counting = (projects["mark"] != PROJECT_MARK).to_numpy()  # page 2 leaves out ยกเลิกแผนงาน
+        counted, counted_bands = projects[counting], project_band[counting]
     return Evaluation(
         quarter=quarter,
         kpis=frame,
         projects=projects,
-        summary=band_summary(counted, "strategy", band_codes=project_band[counting]),
-        summary_by_fund=band_summary(counted, "fund", band_codes=project_band[counting]),
+        summary=band_summary(counted, "strategy", band_codes=counted_bands),
+        summary_by_fund=band_summary(counted, "fund", band_codes=counted_bands),
     )
 
 

@@ -196,19 +196,30 @@ def detect_form(columns: object) -> Form:
 
 def _drop_empty_rows(frame: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, pd.Series]:
     rows = pd.Series(np.arange(len(frame)) + source.first_row, index=frame.index)
-    cells = frame.to_numpy(dtype=object)
-    blank = pd.isna(cells) | (cells == "")
-    # A cell of spaces is blank too; only text cells can be, so only they are looked at.
-    text = ~blank & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
-    if text.any():
-        blank[text] = [t.isspace() for t in cells[text]]  # non-empty: blank iff all space
-    keep = pd.Series(~blank.all(axis=1) if cells.shape[1] else False, index=frame.index)
+    # Column by column, looking only at the rows nothing has been seen in yet: most rows
+    # are told filled by their first column, so the rest of the table is hardly looked at.
+    open_rows = np.arange(len(frame))
+    for j in range(frame.shape[1]):
+        if not len(open_rows):
+            break
+        cells = frame.iloc[:, j].to_numpy(dtype=object)[open_rows]
+        filled = ~(pd.isna(cells) | (cells == ""))
+        # A cell of spaces is blank too; only text cells can be, so only they are looked at.
+        text = filled & (type_of(cells) == str)  # noqa: E721 - elementwise over an array
+        if text.any():
+            filled[text] = [not t.isspace() for t in cells[text]]
+        open_rows = open_rows[~filled]
+    keep = np.ones(len(frame), dtype=bool)
+    keep[open_rows] = False
+    keep = pd.Series(keep, index=frame.index)
     return frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 
 
 def _words(values: pd.Series, words: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
     text = normalise_text(values).str.lower()
-    mapped = text.map(lambda t: words.get(t, words.get(t.replace(" ", ""))))
+    # Each distinct word looked up once (a column holds a handful of them).
+    found = {t: words.get(t, words.get(t.replace(" ", ""))) for t in pd.unique(text.to_numpy())}
+    mapped = pd.Series([found[t] for t in text], index=text.index, dtype=object)
     return mapped, (text != "") & mapped.isna()
 
 
@@ -472,7 +483,9 @@ def _check_words(out: pd.DataFrame, frame: pd.DataFrame, collect: _Collector, fo
         else:
             mapped = pd.Series(None, index=out.index, dtype=object)
         if default is None:  # aggregation: by unit of count when not given
-            mapped = mapped.fillna(out["count_unit"].map(default_aggregation))
+            units = out["count_unit"].to_numpy(object)
+            by_unit = {u: default_aggregation(u) for u in pd.unique(units)}
+            mapped = mapped.fillna(pd.Series([by_unit[u] for u in units], index=out.index))
         out[column] = mapped.fillna(default).astype(object)
     if form == "kpi" and "plan_status" in frame:
         _, _, bad = parse_status(out["plan_status"])

@@ -58,11 +58,17 @@ def _word(value: object) -> str:
 
 def parse_status(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(kind, quarter, unreadable) per value; an unreadable word reads as active (and is an
-    error of the import, naming the cell)."""
-    words = [_word(v) for v in values]
-    kinds = np.full(len(words), ACTIVE, dtype=object)
-    quarters = np.zeros(len(words), dtype="int64")
-    bad = np.zeros(len(words), dtype=bool)
+    error of the import, naming the cell). Each distinct value is read once: a column holds
+    a few words (most cells blank) however many rows it has."""
+    if isinstance(values, pd.Series | pd.Index):
+        cells = values.to_numpy(dtype=object)
+    else:
+        cells = np.array(list(values), dtype=object).reshape(-1)
+    codes, uniques = pd.factorize(cells)  # a missing cell (-1) is a blank one: active
+    words = [_word(v) for v in uniques]
+    kinds = np.full(len(words) + 1, ACTIVE, dtype=object)  # the last: missing cells
+    quarters = np.zeros(len(words) + 1, dtype="int64")
+    bad = np.zeros(len(words) + 1, dtype=bool)
     for i, w in enumerate(words):
         if w in _ACTIVE_WORDS:
             continue
@@ -72,7 +78,7 @@ def parse_status(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray, np.n
             kinds[i], quarters[i] = CANCELLED_FROM, int(m.group(1))
         else:
             bad[i] = True
-    return kinds, quarters, bad
+    return kinds[codes], quarters[codes], bad[codes]
 
 
 def status_column(frame: pd.DataFrame) -> pd.Series:
@@ -120,7 +126,10 @@ def withdraw_from(frame: pd.DataFrame, plan_q: list[str], result_q: list[str]) -
     cancelled project's at every quarter): what a national combination may add up."""
     out = frame.copy()
     kinds, quarters, _ = parse_status(status_column(frame))
-    dropped = frame["project_id"].isin(cancelled_projects(frame)).to_numpy()
+    if (kinds == ACTIVE).all():  # nothing cancelled (most plans): nothing to blank
+        return out
+    ids = frame["project_id"].to_numpy(object)
+    dropped = frame["project_id"].isin(set(ids[kinds == PROJECT_CANCELLED].tolist())).to_numpy()
     for q, (p, r) in enumerate(zip(plan_q, result_q, strict=True), start=1):
         gone = ((kinds == CANCELLED_FROM) & (quarters <= q)) | dropped
         out.loc[gone, [p, r]] = np.nan

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .periods import months_through
 from .schema import PLAN_M, PLAN_Q, RESULT_M, RESULT_Q
-from .scoring import GREEN, GREY, RED, YELLOW, natural_key
+from .scoring import GREEN, GREY, RED, YELLOW, factorize_runs, natural_key
 
 
 def rollup_months(months: object, aggregation: object, through: int = 12) -> np.ndarray:
@@ -126,7 +126,7 @@ def band_summary(
     bands = [GREEN, YELLOW, RED, GREY]
     if band_codes is None:
         band_codes = pd.Index(bands, dtype=object).get_indexer(projects["band"].to_numpy(object))
-    keys, uniques = pd.factorize(projects[by].to_numpy(object))
+    keys, uniques = factorize_runs(projects[by].to_numpy(object))
     # Keys are compared as text (a strategy typed 1 and one typed "1" are one strategy):
     # only the distinct keys are turned into text, then grouped once more. A project with
     # no key is counted under none.

@@ -157,6 +157,39 @@ def weighted_average(values: object, weights: object) -> float:
     return float((values[present] * weights[present]).sum() / total) if total > 0 else np.nan
 
 
+def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object column (codes in first-seen order, -1 for a missing
+    value), hashing only the rows whose value differs from the row above.
+
+    Plans list projects fund by fund and strategy by strategy, so most rows repeat the one
+    above: comparing neighbours is a fraction of hashing a long Thai name on every row, and
+    equal neighbours get the code of the first of their run, as factorize would give them.
+    >>> codes, uniques = factorize_runs(np.array(["ก", "ก", "ข", "ก", None, None], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 0, 1, 0, -1, -1], ['ก', 'ข'])
+    """
+    n = len(values)
+    if n < 2:
+        return pd.factorize(values)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    try:
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+    except (TypeError, ValueError):  # a value that cannot say whether it equals (pd.NA)
+        return pd.factorize(values)
+    heads = np.flatnonzero(change)
+    head_codes, uniques = pd.factorize(values[heads])
+    return head_codes[np.cumsum(change) - 1], uniques
+
+
+def _weighted_by_codes(codes: np.ndarray, n: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(v) & ~np.isnan(w) & (codes >= 0)
+    weighted = np.bincount(codes[present], weights=(w * v)[present], minlength=n)
+    total = np.bincount(codes[present], weights=w[present], minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, weighted / total, np.nan)
+
+
 def group_weighted_average(keys: object, values: object, weights: object) -> pd.Series:
     """Weighted average of ``values`` per key (over present pairs), in first-seen key order.
 
@@ -164,14 +197,23 @@ def group_weighted_average(keys: object, values: object, weights: object) -> pd.
     {'P1': 78.0, 'P2': nan}
     """
     codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
-    v, w = _column(values), _column(weights)
-    present = ~np.isnan(v) & ~np.isnan(w) & (codes >= 0)
-    n = len(uniques)
-    weighted = np.bincount(codes[present], weights=(w * v)[present], minlength=n)
-    total = np.bincount(codes[present], weights=w[present], minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        average = np.where(total > 0, weighted / total, np.nan)
+    average = _weighted_by_codes(codes, len(uniques), _column(values), _column(weights))
     return pd.Series(average, index=pd.Index(uniques, dtype=object))
+
+
+def row_weighted_average(keys: object, values: object, weights: object) -> np.ndarray:
+    """:func:`group_weighted_average` given back on every row: each row its key's average
+    (NaN for a row without a key). What a column of project averages shows.
+
+    >>> row_weighted_average(["P1", "P2", "P1", None], [100, 7, 56, 1], [50, 20, 50, 1]).tolist()
+    [78.0, 7.0, 78.0, nan]
+    """
+    codes, uniques = pd.factorize(_column(keys, dtype="object"), sort=False)
+    average = _weighted_by_codes(codes, len(uniques), _column(values), _column(weights))
+    per_row = np.full(len(codes), np.nan)
+    known = codes >= 0
+    per_row[known] = average[codes[known]]
+    return per_row
 
 
 def count_table(keys: object, codes: object, columns: Sequence[str]) -> pd.DataFrame:

@@ -271,7 +271,10 @@ def round_half_up(x: np.ndarray | pd.Series | float, digits: int = 0) -> np.ndar
     >>> round_half_up([0.5, 1.5, 2.5]).tolist()
     [1.0, 2.0, 3.0]
     """
+    arr = np.asarray(x, dtype="float64")
     scale = 10.0**digits
-    arr = np.asarray(x, dtype="float64") * scale
+    if digits:
+        arr = arr * scale
     # Products like 1.005 * 100 land a hair under the half; snap them to 9 decimals first.
-    return np.floor(np.round(arr, 9) + 0.5) / scale
+    rounded = np.floor(np.round(arr, 9) + 0.5)
+    return rounded / scale if digits else rounded

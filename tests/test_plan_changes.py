@@ -180,3 +180,30 @@ def test_the_books_excel_functions_leave_cancelled_rows_out_as_the_engine_does(a
         want_avg = ev.projects.set_index("project_id")["average_pct"]
         assert by_project[PROJECT] == pytest.approx(want_avg[PROJECT])
         assert by_project["SSF-002"] is None and pd.isna(want_avg["SSF-002"])
+
+
+def test_rows_without_a_project_id_before_the_others_are_one_project():
+    """Rows with no id are one project of their own, wherever they come (they used to have
+    to come last)."""
+    import numpy as np
+    import pandas as pd
+
+    from sso_kpi.evaluation import evaluate
+
+    frame = pd.DataFrame(
+        {
+            "project_id": [None, "P1", None, "P2"],
+            "fund": ["F"] * 4, "strategy": ["1"] * 4, "substrategy": [""] * 4,
+            "kind": [""] * 4, "project_number": [""] * 4, "project_name": ["a", "b", "c", "d"],
+            "unit": [""] * 4, "budget": [np.nan] * 4, "weight": [50.0, 100.0, 50.0, 100.0],
+            "plan_q1": [10.0, 10.0, 10.0, 10.0], "result_q1": [10.0, 5.0, 0.0, 20.0],
+            "plan_q2": np.nan, "plan_q3": np.nan, "plan_q4": np.nan,
+            "result_q2": np.nan, "result_q3": np.nan, "result_q4": np.nan,
+            "direction": ["higher"] * 4, "aggregation": ["sum"] * 4, "cap": np.nan,
+        }
+    )  # fmt: skip
+    ev = evaluate(frame, 1)
+    p = ev.projects
+    assert p["project_id"].isna().tolist() == [True, False, False]
+    assert p["n_kpis"].tolist() == [2, 1, 1]
+    assert p["average_pct"].tolist() == [50.0, 50.0, 200.0]

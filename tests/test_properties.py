@@ -136,3 +136,38 @@ def test_round_half_up_is_within_half_a_step(x, digits):
     assume(abs(x) < 1e6)
     r = round_half_up(x, digits)
     assert abs(r - x) <= 0.5 * 10**-digits + 1e-9
+
+
+cells = st.sampled_from(["ก", "กองทุนประกันสังคม", "1", "", None, np.nan, 1, 1.0, "SSF-001"])
+
+
+@given(st.lists(cells, max_size=40), st.booleans())
+def test_factorize_runs_is_factorize(values, sort):
+    """Hashing only where the value changes gives pd.factorize's codes and uniques."""
+    import pandas as pd
+
+    from sso_kpi.scoring import factorize_runs
+
+    arr = np.array(values, dtype=object).reshape(-1)
+    if sort:  # runs, as plans list projects fund by fund
+        arr = arr[np.argsort([str(v) for v in arr], kind="stable")]
+    codes, uniques = factorize_runs(arr)
+    want_codes, want_uniques = pd.factorize(arr)
+    assert codes.tolist() == want_codes.tolist()
+    assert [str(u) for u in uniques] == [str(u) for u in want_uniques]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", None]), maybe, maybe), max_size=30))
+def test_row_average_is_the_group_average_on_each_row(rows):
+    from sso_kpi.scoring import row_weighted_average
+
+    keys = [r[0] for r in rows]
+    values, weights = [r[1] for r in rows], [r[2] for r in rows]
+    per_row = row_weighted_average(keys, values, weights)
+    keyed = [r for r in rows if r[0] is not None]
+    grouped = group_weighted_average(
+        [r[0] for r in keyed], [r[1] for r in keyed], [r[2] for r in keyed]
+    )
+    for key, got in zip(keys, per_row, strict=True):
+        want = np.nan if key is None else grouped[key]
+        assert (np.isnan(got) and np.isnan(want)) or got == want

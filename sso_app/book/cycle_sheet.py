@@ -87,13 +87,15 @@ class CycleTables:
         self.records = self.records.reset_index(drop=True)
 
 
+_EMPTY = tuple(
+    pd.DataFrame(columns=list(columns), dtype=object)
+    for columns in (RECORD_COLUMNS, SNAPSHOT_TABLE_COLUMNS, APPROVED_TABLE_COLUMNS)
+)
+
+
 def empty_cycle() -> CycleTables:
-    return CycleTables(
-        pd.DataFrame(columns=list(RECORD_COLUMNS), dtype=object),
-        pd.DataFrame(columns=list(SNAPSHOT_TABLE_COLUMNS), dtype=object),
-        pd.DataFrame(columns=list(APPROVED_TABLE_COLUMNS), dtype=object),
-        present=False,
-    )
+    # Copies of frames made once: a consolidation asks for this for every book it reads.
+    return CycleTables(*(frame.copy() for frame in _EMPTY), present=False)
 
 
 def _filled(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import python_calamine as calamine
 from openpyxl.utils import get_column_letter
@@ -199,7 +200,17 @@ class TableCells:
     first_col: int
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+        # Through one object array: pandas then makes one block, not a list per column.
+        width = len(self.columns)
+        if not self.rows or not width or set(map(len, self.rows)) != {width}:
+            # No cells, or rows of another length than the header (pandas pads them).
+            return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+        cells = np.empty((len(self.rows), width), dtype=object)
+        try:
+            cells[:] = self.rows
+        except ValueError:  # a cell holding a sequence: pandas' own way
+            return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+        return pd.DataFrame(cells, columns=self.columns, dtype=object, copy=False)
 
     def source(self, file: str) -> Source:
         return Source(file, self.sheet, self.first_row, _letters(self.columns, self.first_col - 1))

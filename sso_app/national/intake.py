@@ -421,9 +421,14 @@ def _layout(source: Source) -> tuple[tuple[str, str], ...]:
 def _blank(column: pd.Series) -> bool:
     """Every cell empty, as ``normalise_text`` sees it; calamine's '' is checked first."""
     values = column.to_numpy(object)
+    # The first real value ends the search: most columns have one in their first rows, so
+    # those are looked at before the whole column.
+    return not _any_filled(values[:64]) and not _any_filled(values[64:])
+
+
+def _any_filled(values: np.ndarray) -> bool:
     filled = values[~pd.isna(values) & (values != "")]
-    # The first real value ends the search: most columns have one on their first row.
-    return not any(not isinstance(v, str) or v.strip() for v in filled)
+    return any(not isinstance(v, str) or v.strip() for v in filled)
 
 
 def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFrame, list[Issue]]]:
