@@ -220,9 +220,19 @@ def _cancelled(plan_status: object, project_ids: object, quarter: object, n: int
     return cancelled_at(frame, int(float(quarter)))  # type: ignore[arg-type]
 
 
+# Argument descriptions shared by several functions (Excel's function wizard shows them).
+PLAN_DOC = "แผนสะสม ทั้งคอลัมน์ / cumulative plan, the whole column"
+RESULT_DOC = "ผลสะสม แถวเดียวกับแผน / cumulative result, same rows as the plan"
+STATUS_DOC = "สถานะแผน (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน); ว่าง = ดำเนินการ / plan status (cancelled in quarter N, project cancelled); blank = active"
+IDS_DOC = (
+    "รหัสงาน/โครงการ แถวเดียวกัน (สำหรับยกเลิกแผนงาน) / project ids, same rows (for a cancelled project)"
+)
+PAIR_DOC = "เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result"
+
+
 @xw.func(category=CATEGORY)
-@xw.arg("plan", ndim=2, doc="แผนสะสม ทั้งคอลัมน์ / cumulative plan, the whole column")
-@xw.arg("result", ndim=2, doc="ผลสะสม แถวเดียวกับแผน / cumulative result, same rows as the plan")
+@xw.arg("plan", ndim=2, doc=PLAN_DOC)
+@xw.arg("result", ndim=2, doc=RESULT_DOC)
 @xw.arg(
     "direction",
     ndim=2,
@@ -240,12 +250,12 @@ def _cancelled(plan_status: object, project_ids: object, quarter: object, n: int
 @xw.arg(
     "plan_status",
     ndim=2,
-    doc="สถานะแผน (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน); ว่าง = ดำเนินการ / plan status (cancelled in quarter N, project cancelled); blank = active",
+    doc=STATUS_DOC,
 )
 @xw.arg(
     "project_ids",
     ndim=2,
-    doc="รหัสงาน/โครงการ แถวเดียวกัน (สำหรับยกเลิกแผนงาน) / project ids, same rows (for a cancelled project)",
+    doc=IDS_DOC,
 )
 @xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
 @cell_safe
@@ -276,8 +286,8 @@ def SSO_ACHIEVEMENT(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("plan", ndim=2, doc="แผนสะสม ทั้งคอลัมน์ / cumulative plan, the whole column")
-@xw.arg("result", ndim=2, doc="ผลสะสม แถวเดียวกับแผน / cumulative result, same rows as the plan")
+@xw.arg("plan", ndim=2, doc=PLAN_DOC)
+@xw.arg("result", ndim=2, doc=RESULT_DOC)
 @xw.arg(
     "direction",
     ndim=2,
@@ -286,12 +296,12 @@ def SSO_ACHIEVEMENT(
 @xw.arg(
     "plan_status",
     ndim=2,
-    doc="สถานะแผน (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน); ว่าง = ดำเนินการ / plan status (cancelled in quarter N, project cancelled); blank = active",
+    doc=STATUS_DOC,
 )
 @xw.arg(
     "project_ids",
     ndim=2,
-    doc="รหัสงาน/โครงการ แถวเดียวกัน (สำหรับยกเลิกแผนงาน) / project ids, same rows (for a cancelled project)",
+    doc=IDS_DOC,
 )
 @xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
 @cell_safe
@@ -422,7 +432,7 @@ def SSO_QUALITY(total):
 @xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
 @xw.arg(
     "pair",
-    doc="เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result",
+    doc=PAIR_DOC,
 )
 @cell_safe
 def SSO_ROLLUP(months, aggregation, quarter, pair=None):
@@ -459,7 +469,7 @@ def SSO_ROLLUP(months, aggregation, quarter, pair=None):
 @xw.arg("quarter", doc="ไตรมาส 1-4 / the quarter, 1-4")
 @xw.arg(
     "pair",
-    doc="เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result",
+    doc=PAIR_DOC,
 )
 @cell_safe
 def SSO_PERIOD(quarterly, months, aggregation, quarter, pair=None):
