@@ -230,6 +230,14 @@ IDS_DOC = (
 PAIR_DOC = "เมื่อเลือก 24 คอลัมน์แผน/ผล: plan (แผน) หรือ result (ผล) / with 24 plan/result columns: plan or result"
 
 
+def _cancellation_args(function: Callable) -> Callable:
+    """The three arguments by which SSO_ACHIEVEMENT and SSO_STATUS leave cancelled rows out
+    (ยกเลิกในไตรมาส N, ยกเลิกแผนงาน), described once for the function wizard."""
+    function = xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")(function)
+    function = xw.arg("project_ids", ndim=2, doc=IDS_DOC)(function)
+    return xw.arg("plan_status", ndim=2, doc=STATUS_DOC)(function)
+
+
 @xw.func(category=CATEGORY)
 @xw.arg("plan", ndim=2, doc=PLAN_DOC)
 @xw.arg("result", ndim=2, doc=RESULT_DOC)
@@ -247,17 +255,7 @@ PAIR_DOC = "เมื่อเลือก 24 คอลัมน์แผน/ผ
     "default_cap",
     doc="เพดานของสมุดงาน สำหรับแถวที่ไม่มีเพดาน / the workbook's cap, for rows without their own",
 )
-@xw.arg(
-    "plan_status",
-    ndim=2,
-    doc=STATUS_DOC,
-)
-@xw.arg(
-    "project_ids",
-    ndim=2,
-    doc=IDS_DOC,
-)
-@xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
+@_cancellation_args
 @cell_safe
 def SSO_ACHIEVEMENT(
     plan,
@@ -293,17 +291,7 @@ def SSO_ACHIEVEMENT(
     ndim=2,
     doc="ทิศทาง higher หรือ lower; ว่าง = higher / higher or lower is better; blank = higher",
 )
-@xw.arg(
-    "plan_status",
-    ndim=2,
-    doc=STATUS_DOC,
-)
-@xw.arg(
-    "project_ids",
-    ndim=2,
-    doc=IDS_DOC,
-)
-@xw.arg("quarter", doc="ไตรมาสที่ประเมิน (1-4) / the quarter evaluated (1-4)")
+@_cancellation_args
 @cell_safe
 def SSO_STATUS(plan, result, direction=None, plan_status=None, project_ids=None, quarter=None):
     """สถานะของแต่ละแถว: ok, not_reported (ถึงกำหนดแต่ยังไม่รายงาน), not_due (ยังไม่ถึงกำหนด), invalid, cancelled (ยกเลิก) / Status per row: ok, not_reported, not_due, invalid or cancelled."""
