@@ -37,6 +37,7 @@ from sso_app.book.sheets import (
     TITLE_FONT,
     activate_sheet,
     display_width,
+    fresh_sheet,
     print_to_width,
     protect_rebuilt,
 )
@@ -179,14 +180,9 @@ _BOXED = ("head", "quarter", "month", "plan", "result")
 
 def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settings) -> Worksheet:
     """Replace the monthly form sheet with a fresh one (after the entry sheet), protected."""
-    title = layout.SHEET_MONTHLY
-    active = wb.active.title if wb.active is not None else None
-    if title in wb.sheetnames:
-        index = wb.sheetnames.index(title)
-        wb.remove(wb[title])
-    else:
-        index = wb.sheetnames.index(layout.SHEET_ENTRY) + 1
-    ws = wb.create_sheet(title, index)
+    ws, active = fresh_sheet(
+        wb, layout.SHEET_MONTHLY, lambda: wb.sheetnames.index(layout.SHEET_ENTRY) + 1
+    )
     form = monthly_form(frame, settings)
     # A form of a few hundred indicators is tens of thousands of styled cells: each look is
     # set once through openpyxl's style API, then its style record is copied to the other

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from numbers import Number
 
 import numpy as np
@@ -461,3 +461,18 @@ def protect_rebuilt(ws: Worksheet) -> None:
     ws.protection.sheet = True
     ws.protection.selectLockedCells = False
     ws.protection.selectUnlockedCells = False
+
+
+def fresh_sheet(
+    wb: Workbook, title: str, new_index: Callable[[], int]
+) -> tuple[Worksheet, str | None]:
+    """A blank sheet ``title`` where the old one stood (at ``new_index()`` if there was none),
+    and the title of the sheet that was active, to give the focus back: a rebuilt sheet is
+    recreated whole, so nothing stale of a longer previous one stays."""
+    active = wb.active.title if wb.active is not None else None
+    if title in wb.sheetnames:
+        index = wb.sheetnames.index(title)
+        wb.remove(wb[title])
+    else:
+        index = new_index()
+    return wb.create_sheet(title, index), active

@@ -18,6 +18,7 @@ from sso_app.book.sheets import (
     add_bands_chart,
     autosize,
     fit_wrapped_rows,
+    fresh_sheet,
     print_to_width,
     protect_rebuilt,
     write_frame_table,
@@ -33,14 +34,12 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     The sheet is deleted and recreated at the same position (a fresh sheet cannot keep
     stale cells, tables or formats of a longer previous summary); the active tab is kept.
     """
-    title = layout.SHEET_SUMMARY
-    active = wb.active.title if wb.active is not None else None
-    if title in wb.sheetnames:
-        index = wb.sheetnames.index(title)
-        wb.remove(wb[title])
-    else:
-        index = wb.sheetnames.index(layout.SHEET_OPDC) if layout.SHEET_OPDC in wb.sheetnames else 0
-    ws = wb.create_sheet(title, index)
+    sheets = wb.sheetnames
+    ws, active = fresh_sheet(
+        wb,
+        layout.SHEET_SUMMARY,
+        lambda: sheets.index(layout.SHEET_OPDC) if layout.SHEET_OPDC in sheets else 0,
+    )
 
     for i, line in enumerate(frames.title_lines):
         cell = ws.cell(row=1 + i, column=1)
