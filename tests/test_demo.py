@@ -11,6 +11,7 @@ from sso_app.book import layout
 from sso_app.book.libreoffice import pdf_fonts, pdf_text
 from sso_app.demo import PDF_NAME, only_sheet_visible, run_demo
 from tests.test_build import SHIPPED, check_macro_parts
+from tests.test_printed_book import check_values_kept_on_open
 
 
 def test_run_demo_writes_book_shim_and_summary_pdf(tmp_path: Path) -> None:
@@ -28,6 +29,7 @@ def test_run_demo_writes_book_shim_and_summary_pdf(tmp_path: Path) -> None:
     shown = str(report)
     assert str(report.pdf) in shown and str(report.book) in shown
     check_macro_parts(report.book)
+    check_values_kept_on_open(report.book)  # Excel shows the cached values on open
     assert SHIPPED.read_bytes() != report.book.read_bytes()  # the copy was rebuilt...
     assert report.rebuild.bands["red"] == 1
     # make demo also writes the whole quarterly report of the demo book

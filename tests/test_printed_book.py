@@ -28,7 +28,7 @@ from sso_app.demo import summary_pdf
 from sso_kpi.opdc import score_card
 from sso_kpi.scoring import BAND_TH
 from tests.conftest import ACTION_PLAN, raw_csv
-from tests.test_build import copy_book, demo_book, recalculated
+from tests.test_build import copy_book, demo_book, empty_book, recalculated
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -59,7 +59,27 @@ def sso_cells(book: Path) -> dict[tuple[str, str], str | None]:
     return out
 
 
+def check_values_kept_on_open(book: Path, at_least: int = 60) -> None:
+    """Every formula cell of every sheet has its value, so Excel is told to keep them."""
+    from lxml import etree
+
+    with zipfile.ZipFile(book) as zf:
+        calc = etree.fromstring(zf.read("xl/workbook.xml")).find(f"{NS}calcPr")
+        assert calc is not None and calc.get("fullCalcOnLoad") is None
+        assert calc.get("calcId") == "191029"
+        formulas = 0
+        for part in (n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")):
+            for f in etree.fromstring(zf.read(part)).iter(f"{NS}f"):
+                cell, formulas = f.getparent(), formulas + 1
+                v = cell.find(f"{NS}v")
+                assert v is not None, (part, cell.get("r"))
+                # openpyxl writes an empty <v/> for every formula: a value is text or t="str"
+                assert v.text or cell.get("t") == "str", (part, cell.get("r"), f.text)
+        assert formulas >= at_least
+
+
 def check_cached(book: Path) -> None:
+    check_values_kept_on_open(book)
     cached = sso_cells(book)
     assert len(cached) > 50
     missing = [k for k, v in cached.items() if v == "MISSING"]
@@ -91,6 +111,7 @@ def check_cached(book: Path) -> None:
 
 def test_build_caches_every_sso_formula() -> None:
     check_cached(demo_book())
+    check_values_kept_on_open(empty_book(), at_least=20)  # the blank rows have values too
 
 
 def test_rebuild_and_import_cache_too(tmp_path: Path) -> None:

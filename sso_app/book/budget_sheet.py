@@ -8,6 +8,7 @@ from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.natives import SUM, Native, number
 from sso_app.book.sheets import (
     COMPUTED_FILL,
     LABEL_FONT,
@@ -18,6 +19,15 @@ from sso_app.book.sheets import (
     write_frame_table,
 )
 from sso_app.files.textsafe import set_text_cell
+
+
+def _percent(plan: object, spent: object) -> object:
+    return number(spent) / number(plan) * 100 if number(plan) > 0 else ""
+
+
+# ร้อยละการเบิกจ่าย: spent / plan × 100, blank while there is no plan.
+PERCENT = Native('=IF({plan}>0,{spent}/{plan}*100,"")', _percent)
+NATIVES = (PERCENT,)
 
 
 def write_budget_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
@@ -41,13 +51,13 @@ def write_budget_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
     ws[f"{pct}{header}"].font = Font(bold=True)
     ws[f"{pct}{header}"].fill = COMPUTED_FILL
     for r in range(first, last + 1):
-        ws[f"{pct}{r}"] = f'=IF(B{r}>0,C{r}/B{r}*100,"")'
+        ws[f"{pct}{r}"] = PERCENT.formula(plan=f"B{r}", spent=f"C{r}")
         ws[f"{pct}{r}"].number_format = "0.00"
     total = last + 2
     set_text_cell(ws[f"A{total}"], "รวม")
-    ws[f"B{total}"] = f"=SUM(B{first}:B{last})"
-    ws[f"C{total}"] = f"=SUM(C{first}:C{last})"
-    ws[f"{pct}{total}"] = f'=IF(B{total}>0,C{total}/B{total}*100,"")'
+    ws[f"B{total}"] = SUM.formula(cells=f"B{first}:B{last}")
+    ws[f"C{total}"] = SUM.formula(cells=f"C{first}:C{last}")
+    ws[f"{pct}{total}"] = PERCENT.formula(plan=f"B{total}", spent=f"C{total}")
     for c, fmt in (("B", "#,##0.00"), ("C", "#,##0.00"), (pct, "0.00")):
         ws[f"{c}{total}"].number_format = fmt
     for c in ("A", "B", "C", pct):

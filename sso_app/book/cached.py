@@ -1,22 +1,30 @@
-"""Cached results for the cells that call SSO_ functions, written into the saved package.
+"""Cached results for every formula cell, written into the saved package; and whether Excel
+keeps them on open.
 
 Why: a formula cell keeps the last value its program computed (``<c><f>…</f><v>…</v></c>``).
-openpyxl writes formulas without one, so a PC without Python (or without the imported
-functions), LibreOffice and every printout showed ``#NAME?`` where the numbers go. openpyxl
-cannot write a formula together with its value, so after the save the worksheet XML is
-edited here: every ``<f>`` whose text calls ``SSO_`` gets the engine's value -- in every cell
-of an array formula's range -- ``t="str"`` for text.
+openpyxl writes formulas without one (and drops the values of a book it loads), so a PC
+without Python (or without the imported functions), LibreOffice and every printout showed
+``#NAME?`` where the numbers go. openpyxl cannot write a formula together with its value, so
+after the save the worksheet XML is edited here (:func:`write_cached_values`, called by every
+save of a unit's book: build, import, rebuild, demo):
 
-Which value: an array formula's column is named by the table header right above its first
-row (``plan_now``, ``achievement``, ``score``, ...; never a column letter), and the value for
-each sheet row comes from the engine's evaluation of the same book (:func:`engine_values`),
-matched by the row the indicator is on (``source_row``). A single-cell call is matched by its
-function (``SSO_QUALITY`` -> the card's level). A column or function this module does not
-know keeps no cached value: it is listed by :func:`write_cached_values`, never guessed.
+- A cell of an SSO_ array formula gets the engine's value, ``t="str"`` for text. Its column
+  is named by the table header right above the formula's first row (``plan_now``,
+  ``achievement``, ``score``, ...; never a column letter), and the value for each sheet row
+  comes from the engine's evaluation of the same book (:func:`engine_values`), matched by the
+  row the indicator is on (``source_row``).
+- Any other formula gets the value of the :class:`~sso_app.book.natives.Native` whose text
+  it is (:data:`NATIVES`, defined by the modules that write them: the budget's per cent, the
+  OPDC box and check, the printed card), computed over the sheet's cells once the cells it
+  reads have values. ``SSO_QUALITY`` is one of them: the UDF's rule over the total it reads.
+- A formula none of these knows (the planner's own), or whose inputs a rule does not model,
+  keeps no value: it is listed, never guessed.
 
-What Excel does with them (see README "Cached values"): Excel shows the cached values as
-long as it does not recalculate on open; it recalculates everything when ``<calcPr>`` says
-``fullCalcOnLoad="1"`` or when the file's ``calcId`` is older than its own engine.
+Then one decision (:func:`calculation_on_open`): when no formula is left without a value,
+``<calcPr>`` loses openpyxl's ``fullCalcOnLoad="1"`` and gets ``calcId="191029"`` (Excel
+2019/365), so Excel opens the book showing the cached values and recalculates only what
+changes; otherwise ``fullCalcOnLoad="1"`` is set and Excel computes everything on open
+(README "Cached values and printing").
 """
 
 from __future__ import annotations
@@ -34,10 +42,11 @@ import pandas as pd
 from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
-from sso_app.book import layout
+from sso_app.book import budget_sheet, layout, opdc_card, opdc_sheet
+from sso_app.book.natives import REF, SUM, CellError, Native, NotModelled, cells_of
 from sso_app.book.opening import BookData, open_sso_book
 from sso_kpi.errors import SsoError
-from sso_kpi.opdc import quality_level, score_card
+from sso_kpi.opdc import score_card
 from sso_kpi.rollup import rollup_months
 from sso_kpi.schema import PLAN_M, RESULT_M
 
@@ -46,7 +55,16 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SSO_CALL = re.compile(r"\bSSO_[A-Z_]+\s*\(")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
-# sheet name -> column key (or function name) -> sheet row (0 for a single cell) -> value
+# Every kind of native formula the book writer makes, from the modules that write them.
+NATIVES: tuple[Native, ...] = (
+    SUM,
+    REF,
+    *budget_sheet.NATIVES,
+    *opdc_sheet.NATIVES,
+    *opdc_card.NATIVES,
+)
+
+# sheet name -> column key (the header above an SSO_ array formula) -> sheet row -> value
 Values = dict[str, dict[str, dict[int, object]]]
 # No entities, no network: a book's XML is data (as defusedxml elsewhere), and big sheets parse.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -81,7 +99,7 @@ def _year_total(kpis: pd.DataFrame, months: tuple[str, ...]) -> pd.Series:
 
 
 def engine_values(data: BookData) -> Values:
-    """What each SSO_ formula of the book computes, from the engine, by column key."""
+    """What each SSO_ array formula of the book computes, from the engine, by column key."""
     ev = data.evaluation()
     kpis = ev.kpis
     rows = kpis["source_row"]
@@ -100,19 +118,14 @@ def engine_values(data: BookData) -> Values:
         "project_avg": _by_row(rows, per_project),
         "project_band": _by_row(rows, project_band),
     }
-    out: Values = {layout.SHEET_ENTRY: entry}
+    # A row the engine has no score for (a blank row of the table) gets "": SSO_SCORE's blank.
+    # SSO_QUALITY is not here: its value follows the box total it reads (opdc_sheet.QUALITY).
     opdc = data.opdc.frame
+    scores: dict[int, object] = {}
     if len(opdc):
         card = score_card(opdc)
         scores = _by_row(opdc["source_row"].reset_index(drop=True), card.kpis["score"])
-        level = str(quality_level([card.total])[0][0]) if len(card.kpis) else None
-        weighted = _by_row(opdc["source_row"].reset_index(drop=True), card.kpis["weighted"])
-        out[layout.SHEET_OPDC] = {
-            "score": scores,
-            "weighted": {r: ("" if v is None else v) for r, v in weighted.items()},
-            "SSO_QUALITY": {0: level},
-        }
-    return out
+    return {layout.SHEET_ENTRY: entry, layout.SHEET_OPDC: {"score": scores}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,64 +194,121 @@ def _cell(rows: dict[int, etree._Element], data: etree._Element, ref: str) -> et
     return etree.SubElement(row, f"{{{NS}}}c", r=ref)
 
 
+class _Pending(Exception):
+    """A cell a native formula reads has no value yet."""
+
+
 def _fill_sheet(
     xml: bytes, known: Mapping[str, Mapping[int, object]], shared: list[str]
 ) -> tuple[bytes, list[str]]:
-    """The sheet XML with cached values in its SSO_ formula cells; the cells left without."""
+    """The sheet XML with a cached value in each formula cell; the cells left without one.
+
+    SSO_ formulas get the engine's values (``known``); native formulas the value of their
+    :class:`~sso_app.book.natives.Native`, computed over the sheet's cells once the cells
+    they read have values (the card reads the box, the box the weighted column, that the
+    SSO_SCORE column). Everything else is left without a value and listed.
+    """
     root = _parse(xml)
     data = root.find(f"{{{NS}}}sheetData")
     if data is None:
         return xml, []
     rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
+    cells = {c.get("r"): c for row in rows.values() for c in row}
     missing: list[str] = []
-    header_cells = {c.get("r"): c for row in rows.values() for c in row}
     strings: dict[str, str] = {}
+    valued: dict[str, object] = {}  # formula cells given a value here, as a cell reads them
+    unvalued: set[str] = set()  # formula cells without one (yet)
+    natives: list[tuple[etree._Element, Native, dict[str, str]]] = []
 
     def header(col: int, row: int) -> str:
         ref = f"{get_column_letter(col)}{row}"
         if ref not in strings:
-            strings[ref] = _text_of(header_cells.get(ref), shared)
+            strings[ref] = _text_of(cells.get(ref), shared)
         return strings[ref]
 
-    header_rows: set[int] = set()
-    plain: list[etree._Element] = []
+    def put(ref: str, value: object) -> None:
+        _set_value(_cell(rows, data, ref), value)
+        valued[ref] = "" if value is None else value  # None is cached as empty text
+
     for formula in list(root.iter(f"{{{NS}}}f")):
         text = formula.text or ""
-        cell = formula.getparent()
-        ref = cell.get("r", "")
-        if not _SSO_CALL.search(text):
-            plain.append(cell)
-            continue
-        if formula.get("t") == "array" and formula.get("ref"):
-            c1, r1, c2, r2 = range_boundaries(formula.get("ref"))
-            header_rows.add(r1 - 1)
+        ref = formula.getparent().get("r", "")
+        array = formula.get("t") == "array"
+        area = formula.get("ref", ref) if array else ref
+        if array and _SSO_CALL.search(text):
+            c1, r1, c2, r2 = range_boundaries(area)
             for col in range(c1, c2 + 1):
-                key = header(col, r1 - 1)
-                column = known.get(key)
+                column = known.get(header(col, r1 - 1))
+                refs = [f"{get_column_letter(col)}{r}" for r in range(r1, r2 + 1)]
                 if column is None:
-                    missing.append(f"{get_column_letter(col)}{r1}:{get_column_letter(col)}{r2}")
+                    missing.append(f"{refs[0]}:{refs[-1]}")
+                    unvalued.update(refs)
                     continue
-                for r in range(r1, r2 + 1):
-                    _set_value(_cell(rows, data, f"{get_column_letter(col)}{r}"), column.get(r))
-        else:
-            name = _SSO_CALL.search(text).group(0).rstrip("( ")  # type: ignore[union-attr]
-            single = known.get(name)
-            if single is None:
+                for r, cell_ref in zip(range(r1, r2 + 1), refs, strict=True):
+                    put(cell_ref, column.get(r))
+            continue
+        found = None
+        if formula.get("t", "normal") == "normal":
+            found = next(((n, p) for n in NATIVES if (p := n.match(text)) is not None), None)
+        if found is not None:
+            natives.append((formula.getparent(), *found))
+            unvalued.add(ref)
+        else:  # not one of ours (or an array/shared/data-table formula)
+            missing.append(area)
+            unvalued.update(cells_of(area) if ":" in area else [area])
+
+    def read(ref: str) -> object:
+        if ref in valued:
+            return valued[ref]
+        if ref in unvalued:
+            raise _Pending(ref)
+        return _cell_value(cells.get(ref), shared)
+
+    progress = True
+    while natives and progress:
+        progress = False
+        for item in list(natives):
+            cell, native, parts = item
+            ref = cell.get("r", "")
+            try:
+                value = native.value(parts, read)
+            except _Pending:
+                continue
+            except NotModelled:
+                value = None  # left without a value, listed below
+            natives.remove(item)
+            progress = True
+            if value is None:
                 missing.append(ref)
                 continue
-            _set_value(cell, single.get(0))
-    # Native formulas in the rows of an SSO_ table whose column the engine also knows (the
-    # OPDC card's weighted score reads the SSO_SCORE column): cached too, because
-    # LibreOffice recomputes a formula without a value and, with it, the SSO_ cells it reads.
-    for cell in plain:
-        letters, number = _CELL.fullmatch(cell.get("r", "")).groups()  # type: ignore[union-attr]
-        col = column_index_from_string(letters)
-        for h in header_rows:
-            column = known.get(header(col, h))
-            if column is not None and int(number) in column:
-                _set_value(cell, column[int(number)])
-                break
+            _set_value(cell, value)
+            valued[ref] = value
+            unvalued.discard(ref)
+    missing += [cell.get("r", "") for cell, _, _ in natives]  # reads a cell without a value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), missing
+
+
+def _cell_value(cell: etree._Element | None, shared: list[str]) -> object:
+    """What a cell without a formula holds, as a native formula reads it."""
+    if cell is None:
+        return None
+    kind = cell.get("t", "n")
+    if kind in ("s", "inlineStr"):
+        return _text_of(cell, shared)
+    v = cell.find(f"{{{NS}}}v")
+    text = v.text if v is not None else None
+    if kind == "str":
+        return text or ""
+    if not text:
+        return None
+    if kind == "b":
+        return text.strip() == "1"
+    if kind == "n":
+        try:
+            return float(text)
+        except ValueError:
+            return CellError(text)
+    return CellError(f"{kind}:{text}")  # an error, or an ISO date (t="d"): not modelled
 
 
 def _text_of(cell: etree._Element | None, shared: list[str]) -> str:
@@ -266,9 +336,12 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
 
 
 def fill_package(path: Path, values: Values) -> list[str]:
-    """Write ``values`` into the SSO_ formula cells of the package at ``path`` (in place).
+    """Write cached values into every formula cell of the package at ``path`` (in place):
+    ``values`` in the SSO_ cells, each native formula's own value (:mod:`natives`).
 
-    Returns the formula ranges/cells (``sheet!ref``) no value is known for.
+    Then one decision (:func:`calculation_on_open`): with no formula left without a value,
+    Excel is told to keep the values on open; otherwise to recalculate everything.
+    Returns the formula ranges/cells (``sheet!ref``) left without a value.
     """
     path = Path(path)
     with zipfile.ZipFile(path) as zin:
@@ -276,33 +349,96 @@ def fill_package(path: Path, values: Values) -> list[str]:
         shared = _shared_strings(zin)
         members = [(info, zin.read(info)) for info in zin.infolist()]
     missing: list[str] = []
+    filled: dict[str, bytes] = {}
+    for info, data in members:
+        name = parts.get(info.filename)
+        if name is not None and b"<f" in data:
+            filled[info.filename], left = _fill_sheet(data, values.get(name, {}), shared)
+            missing += [f"{name}!{ref}" for ref in left]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in members:
-            name = parts.get(info.filename)
-            if name is not None and b"SSO_" in data:
-                data, left = _fill_sheet(data, values.get(name, {}), shared)
-                missing += [f"{name}!{ref}" for ref in left]
-            zout.writestr(info, data)
+            if info.filename == "xl/workbook.xml":
+                data = calculation_on_open(data, full=bool(missing))
+            zout.writestr(info, filled.get(info.filename, data))
     path.write_bytes(out.getvalue())
     return missing
 
 
-def write_cached_values(path: Path) -> list[str]:
-    """Cache the engine's values in every SSO_ formula cell of the book at ``path``.
+# What Excel 2019 and 365 write (Excel 2016 wrote 171027). A file whose calcId is lower than
+# the engine of the Excel opening it is recalculated in full on open; openpyxl writes 124519.
+EXCEL_CALC_ID = "191029"
+# With a calcId of 179016 or more, Excel also recalculates on open when a feature of its
+# engine is missing from the workbook's calcFeatures list (MS-XLSX 2.4.82), so the calcId
+# goes with the list Excel 365 writes beside it.
+CALC_FEATURES = tuple(
+    f"microsoft.com:{name}"
+    for name in ("RD", "Single", "FV", "CNMTM", "LET_WF", "LAMBDA_WF", "ARRAYTEXT_WF")
+)
+_CALC_FEATURES_EXT = "{B58B0392-4F1F-4190-BB64-5DF3571DCE5F}"
+_XCALCF = "http://schemas.microsoft.com/office/spreadsheetml/2018/calcfeatures"
+_CALC_PR_AFTER = ("definedNames", "externalReferences", "functionGroups", "sheets")
 
-    A book that is not a unit's book (a national summary) or that has no SSO_ formula is
-    left as it is. Returns the formula cells left without a value (see :func:`fill_package`).
+
+def calculation_on_open(workbook_xml: bytes, *, full: bool) -> bytes:
+    """``xl/workbook.xml`` with ``<calcPr>`` set for opening in Excel.
+
+    ``full``: some formula has no cached value, so Excel must calculate everything on open
+    (``fullCalcOnLoad="1"``; set, not assumed: openpyxl writes back whatever ``calcPr`` the
+    book had, and a book last saved by Excel has none). Otherwise Excel keeps the cached
+    values: no ``fullCalcOnLoad``, ``calcId`` and the calculation features of Excel 365.
+
+    >>> xml = b'<workbook xmlns="%s"><sheets/><calcPr calcId="124519" fullCalcOnLoad="1"/>'
+    >>> out = calculation_on_open(xml.replace(b"%s", NS.encode()) + b"</workbook>", full=False)
+    >>> re.search(rb"<calcPr[^>]*>", out).group(0), out.count(b"<xcalcf:feature ")
+    (b'<calcPr calcId="191029"/>', 7)
     """
+    root = _parse(workbook_xml)
+    calc = root.find(f"{{{NS}}}calcPr")
+    if calc is None:
+        calc = etree.Element(f"{{{NS}}}calcPr")
+        found = (root.find(f"{{{NS}}}{tag}") for tag in _CALC_PR_AFTER)
+        anchor = next((a for a in found if a is not None), None)
+        if anchor is not None:
+            anchor.addnext(calc)
+        else:
+            root.append(calc)
+    if full:
+        calc.set("fullCalcOnLoad", "1")
+    else:
+        calc.attrib.pop("fullCalcOnLoad", None)
+        calc.set("calcId", EXCEL_CALC_ID)
+        extensions = root.find(f"{{{NS}}}extLst")
+        if extensions is None:  # the workbook's last child
+            extensions = etree.SubElement(root, f"{{{NS}}}extLst")
+        for old in extensions.findall(f"{{{NS}}}ext[@uri='{_CALC_FEATURES_EXT}']"):
+            extensions.remove(old)
+        ext = etree.SubElement(
+            extensions, f"{{{NS}}}ext", uri=_CALC_FEATURES_EXT, nsmap={"xcalcf": _XCALCF}
+        )
+        features = etree.SubElement(ext, f"{{{_XCALCF}}}calcFeatures")
+        for name in CALC_FEATURES:
+            etree.SubElement(features, f"{{{_XCALCF}}}feature", name=name)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def write_cached_values(path: Path) -> list[str]:
+    """Cache a value in every formula cell of the book at ``path`` and set Excel's
+    calculation on open accordingly (see :func:`fill_package`).
+
+    The SSO_ cells get the engine's values when the book is a unit's book; in any other
+    book (a national summary) they are left without one, and so listed. Returns the formula
+    cells left without a value.
+    """
+    values: Values = {}
     with zipfile.ZipFile(path) as zf:
         parts = _sheet_parts(zf)
-        if not any(b"SSO_" in zf.read(p) for p in parts if p in zf.namelist()):
-            return []
-    try:
-        book = open_sso_book(path)
-        values = engine_values(book.data)
-    except SsoError:
-        return []  # not a unit's book: its own writer owns its cells
+        has_sso = any(b"SSO_" in zf.read(p) for p in parts if p in zf.namelist())
+    if has_sso:
+        try:
+            values = engine_values(open_sso_book(path).data)
+        except SsoError:
+            values = {}  # not a unit's book: its SSO_ cells keep no value
     return fill_package(path, values)
 
 
@@ -310,9 +446,11 @@ def values_copy(src: Path, dst: Path) -> None:
     """Copy the package with each SSO_ formula replaced by its cached value (for printing).
 
     LibreOffice (7.4) keeps the cached value of a single-cell formula when it is told not to
-    recalculate on load, but computes every array formula again -- and an SSO_ function it
-    cannot run gives ``#NAME?``. A print made by LibreOffice therefore reads this copy, where
-    those cells hold the engine's values as plain values; native formulas stay formulas.
+    recalculate on load, but never reads the result of an array formula (its xlsx import
+    leaves the range blank and computes the formula; ``calcPr`` plays no part, LibreOffice
+    does not read ``fullCalcOnLoad``) -- and an SSO_ function it cannot run gives ``#NAME?``.
+    A print made by LibreOffice therefore reads this copy, where those cells hold the
+    engine's values as plain values; native formulas stay formulas, with their values.
     """
     with zipfile.ZipFile(src) as zin:
         parts = _sheet_parts(zin)

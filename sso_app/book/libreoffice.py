@@ -15,6 +15,11 @@ Facts checked on LibreOffice 7.4 (Debian ``libreoffice-calc-nogui``):
   (0 always, 1 never, 2 ask). Every run here uses a private profile whose
   ``registrymodifications.xcu`` sets it (and ``ODFRecalcMode``) to 0, so values are always
   recomputed.
+- LibreOffice does not read ``<calcPr fullCalcOnLoad>`` or ``calcId`` (oox
+  ``WorkbookSettings::importCalcPr``): only the setting above decides; its default is 1
+  (never) for OOXML. It never uses the cached result of an **array** formula: the import
+  leaves the range blank and computes it (``SheetDataContext`` "do not set result as cell
+  value"), so an SSO_ array formula shows ``#NAME?`` even under "never recalculate".
 - A private profile (``-env:UserInstallation=file://...``) per run also lets runs go in
   parallel and as root: two soffice processes sharing a profile hand the job to each other
   or block on its lock.

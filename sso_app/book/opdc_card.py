@@ -22,6 +22,16 @@ from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.natives import (
+    REF,
+    SUM,
+    Native,
+    fixed2,
+    is_empty_text,
+    is_number,
+    reference,
+    text_of,
+)
 from sso_app.book.sheets import BOX_BORDER, BOX_FILL, display_width
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.opdc import QUALITY_LEVELS
@@ -36,6 +46,39 @@ COMPONENT_TH = {
 }
 LEVEL_COLOURS = ("92D050", "00B0F0", "FFFF00", "FF0000")  # the card's legend, best first
 _BOLD = Font(bold=True)
+
+
+def _name_line(number: object, name: object) -> object:
+    if is_empty_text(number):
+        return reference(name)
+    shown = text_of(number)
+    return shown + (". " if "." not in shown else " ") + text_of(name)
+
+
+def _target(value: object, unit: object) -> str:
+    if is_empty_text(value):
+        return ""
+    return fixed2(value) + ("" if is_empty_text(unit) else f"\n({text_of(unit)})")
+
+
+def _score(score: object, engine: object) -> object:
+    if is_number(score):
+        return score
+    return engine if is_number(engine) else ""
+
+
+# "1. name" ("1.1 name" when the number has its own dot), the name alone without a number.
+NAME_LINE = Native(
+    '=IF({number}="",{name},IF(ISERROR(FIND(".",{number})),{number}&". ",{number}&" ")&{name})',
+    _name_line,
+)
+# A target or the result as "12.90" with its unit on a second line: "(ล้านราย)".
+TARGET = Native(
+    '=IF({value}="","",TEXT({value},"0.00")&IF({unit}="","",CHAR(10)&"("&{unit}&")"))', _target
+)
+# The score: K (SSO_SCORE) when Excel computed it, else the engine's value in M.
+SCORE = Native('=IF(ISNUMBER({score}),{score},IF(ISNUMBER({engine}),{engine},""))', _score)
+NATIVES = (NAME_LINE, TARGET, SCORE)
 
 
 def _letters() -> dict[str, str]:
@@ -157,28 +200,18 @@ def write_office_card(ws: Worksheet, first: int, last: int, level_cell: str) -> 
         for r in rows:
             number = f"{t['kpi_number']}{r}"
             unit = f"{t['count_unit']}{r}"
-            put(
-                row,
-                name,
-                f'=IF({number}="",{name}{r},IF(ISERROR(FIND(".",{number})),'
-                f'{number}&". ",{number}&" ")&{name}{r})',
-            )
-            put(row, weight, f"={weight}{r}", fmt=TWO_DECIMALS)
+            put(row, name, NAME_LINE.formula(number=number, name=f"{name}{r}"))
+            put(row, weight, REF.formula(cell=f"{weight}{r}"), fmt=TWO_DECIMALS)
             for col in (*levels, result):
-                put(
-                    row,
-                    col,
-                    f'=IF({col}{r}="","",TEXT({col}{r},"0.00")'
-                    f'&IF({unit}="","",CHAR(10)&"("&{unit}&")"))',
-                )
+                put(row, col, TARGET.formula(value=f"{col}{r}", unit=unit))
                 ws[f"{col}{row}"].alignment = Alignment(horizontal="right", vertical="top")
             put(
                 row,
                 score,
-                f'=IF(ISNUMBER({score}{r}),{score}{r},IF(ISNUMBER({engine}{r}),{engine}{r},""))',
+                SCORE.formula(score=f"{score}{r}", engine=f"{engine}{r}"),
                 fmt=TWO_DECIMALS,
             )
-            put(row, weighted, f"={weighted}{r}", fmt=TWO_DECIMALS)
+            put(row, weighted, REF.formula(cell=f"{weighted}{r}"), fmt=TWO_DECIMALS)
             text = f"{ws[number].value or ''} {ws[f'{name}{r}'].value or ''}"
             ws.row_dimensions[row].height = _height(ws, name, text, at_least=2)
             data_rows.append(row)
@@ -187,7 +220,7 @@ def write_office_card(ws: Worksheet, first: int, last: int, level_cell: str) -> 
     # Footer: น้ำหนักรวม under the weights, คะแนนรวม under the weighted scores.
 
     def column_sum(col: str) -> str:
-        return f"=SUM({col}{data_rows[0]}:{col}{data_rows[-1]})"
+        return SUM.formula(cells=f"{col}{data_rows[0]}:{col}{data_rows[-1]}")
 
     for col in columns:
         put(row, col, None, bold=True)
@@ -200,7 +233,7 @@ def write_office_card(ws: Worksheet, first: int, last: int, level_cell: str) -> 
     for col in columns:
         put(row, col, None, bold=True)
     put(row, name, "สรุปผลการประเมิน", bold=True)
-    put(row, weighted, f"={level_cell}", bold=True)
+    put(row, weighted, REF.formula(cell=level_cell), bold=True)
     row += 2
 
     set_text_cell(ws[f"{name}{row}"], "คำอธิบาย : เกณฑ์การประเมิน")

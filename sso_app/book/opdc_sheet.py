@@ -12,6 +12,15 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.natives import (
+    SUM,
+    Native,
+    NotModelled,
+    is_number,
+    number,
+    sum_if_text,
+    text_criterion,
+)
 from sso_app.book.opdc_card import TWO_DECIMALS, write_office_card
 from sso_app.book.sheets import (
     BOX_BORDER,
@@ -27,7 +36,7 @@ from sso_app.book.sheets import (
 from sso_app.book.summary import ScorecardFrames, card_components, scorecard_frames
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.importing import COLUMN_TH, Imported
-from sso_kpi.opdc import QUALITY_LEVELS, Scorecard, score_card
+from sso_kpi.opdc import QUALITY_LEVELS, Scorecard, quality_level, score_card
 
 OPDC_COMPUTED_LABELS = {
     "score": "คะแนน (Excel: SSO_SCORE)",
@@ -42,31 +51,51 @@ def opdc_rows(ws: Worksheet) -> tuple[int, int]:
     return header + 1, last
 
 
-def _criteria(text: str) -> str:
-    """A SUMIF criterion matching ``text`` literally: quotes doubled, wildcards escaped, and
-    an explicit ``=`` first when the text does not start with a letter or digit.
-
-    SUMIF reads a leading ``>=``, ``<=``, ``<>``, ``<``, ``>`` or ``=`` as a comparison, so a
-    component named ``>=A`` would sum every name sorting after "A" and ``<>B`` every other
-    row; ``"=>=A"`` is "equal to the text >=A" in Excel and LibreOffice alike. Names that
-    start with a letter or digit (Thai included) keep the plain criterion.
-
-    >>> _criteria(">=A"), _criteria("Performance Base"), _criteria('5* "x"?')
-    ('"=>=A"', '"Performance Base"', '"5~* ""x""~?"')
-    """
-    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?")
-    if not escaped[:1].isalnum():
-        escaped = "=" + escaped
-    return '"' + escaped.replace('"', '""') + '"'
-
-
-def _level_formula(total: str) -> str:
+def _level_template() -> str:
     """Nested IF over the rounded total, thresholds from the engine's QUALITY_LEVELS."""
     *steps, (_, last_th, _) = QUALITY_LEVELS
     formula = f'"{last_th}"'
     for floor, th, _ in reversed(steps):
-        formula = f'IF(ROUND({total},2)>={floor:g},"{th}",{formula})'
+        formula = f'IF(ROUND({{total}},2)>={floor:g},"{th}",{formula})'
     return f"={formula}"
+
+
+def _weighted(score: object, weight: object, engine: object) -> object:
+    if is_number(score):
+        return number(score) * number(weight) / 100
+    return number(engine) * number(weight) / 100 if is_number(engine) else ""
+
+
+# L: the weighted score from K (SSO_SCORE, live in Excel), else from M (the engine's value).
+WEIGHTED = Native(
+    '=IF(ISNUMBER({score}),{score}*{weight}/100,IF(ISNUMBER({engine}),{engine}*{weight}/100,""))',
+    _weighted,
+)
+# The box: each component's weighted sum, and the level of the total (the engine's rule,
+# which the nested IF spells out).
+COMPONENT_SUM = Native(
+    "=SUMIF({components},{criterion},{weighted})",
+    lambda components, criterion, weighted: sum_if_text(components, criterion, weighted),
+    ranges=("components", "weighted"),
+    texts=("criterion",),
+)
+LEVEL = Native(_level_template(), lambda total: _level(number(total)))
+
+
+def _quality(total: object) -> str:
+    if not is_number(total):  # SSO_QUALITY of text or a blank: not checked
+        raise NotModelled(f"SSO_QUALITY of {total!r}")
+    return _level(number(total))
+
+
+def _level(total: float) -> str:
+    return str(quality_level([total])[0][0])
+
+
+# The check beside the box: SSO_QUALITY (the Python function, live in Excel) of the total;
+# its value is the UDF's own rule over the total's value.
+QUALITY = Native("=SSO_QUALITY({total})", _quality)
+NATIVES = (WEIGHTED, COMPONENT_SUM, LEVEL, QUALITY)
 
 
 def write_card(
@@ -121,10 +150,7 @@ def write_card(
     )
     weight = letter["weight"]
     for r in range(first, last + 1):
-        ws[f"{lw}{r}"] = (
-            f"=IF(ISNUMBER({k}{r}),{k}{r}*{weight}{r}/100,"
-            f'IF(ISNUMBER({m}{r}),{m}{r}*{weight}{r}/100,""))'
-        )
+        ws[f"{lw}{r}"] = WEIGHTED.formula(score=f"{k}{r}", weight=f"{weight}{r}", engine=f"{m}{r}")
         score = engine_scores.get(r, np.nan)
         ws[f"{m}{r}"] = None if pd.isna(score) else float(score)
         for c in (k, lw, m):
@@ -142,11 +168,13 @@ def write_card(
         value = ws.cell(row=box + 1, column=j)
         unit = ws.cell(row=box + 2, column=j)
         if j <= len(components):
-            value.value = f"=SUMIF({comp_range},{_criteria(head)},{weighted_range})"
+            value.value = COMPONENT_SUM.formula(
+                components=comp_range, criterion=text_criterion(head), weighted=weighted_range
+            )
         elif j == len(components) + 1:
-            value.value = f"=SUM({weighted_range})"
+            value.value = SUM.formula(cells=weighted_range)
         else:
-            value.value = _level_formula(total_cell)
+            value.value = LEVEL.formula(total=total_cell)
         if j <= len(components) + 1:
             value.number_format = "0.00"
             set_text_cell(unit, "คะแนน")
@@ -162,7 +190,7 @@ def write_card(
     ws.row_dimensions[box + 1].height = 36
     check = box + 3
     set_text_cell(ws.cell(row=check, column=1), "ตรวจทาน / check:")
-    ws.cell(row=check, column=2).value = f"=SSO_QUALITY({total_cell})"
+    ws.cell(row=check, column=2).value = QUALITY.formula(total=total_cell)
     set_text_cell(ws.cell(row=check, column=3), "sso-kpi:")
     set_text_cell(
         ws.cell(row=check, column=4), f"{card.total:.2f} {card.level} ({card.level_en})".strip()
