@@ -21,11 +21,8 @@ long as it does not recalculate on open; it recalculates everything when ``<calc
 
 from __future__ import annotations
 
-import io
 import math
-import posixpath
 import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,7 +31,7 @@ import pandas as pd
 from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
-from sso_app.book import layout
+from sso_app.book import layout, template
 from sso_app.book.opening import BookData, open_sso_book
 from sso_kpi.errors import SsoError
 from sso_kpi.opdc import quality_level, score_card
@@ -42,7 +39,6 @@ from sso_kpi.rollup import rollup_months
 from sso_kpi.schema import PLAN_M, RESULT_M
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SSO_CALL = re.compile(r"\bSSO_[A-Z_]+\s*\(")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
@@ -120,25 +116,6 @@ def engine_values(data: BookData) -> Values:
 # --------------------------------------------------------------------------------------------
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
-    book = _parse(zf.read("xl/workbook.xml"))
-    rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
-
-    def part(target: str) -> str:  # relative to xl/, or absolute from the package root
-        if target.startswith("/"):
-            return target.lstrip("/")
-        return posixpath.normpath(posixpath.join("xl", target))
-
-    target = {r.get("Id"): part(r.get("Target", "")) for r in rels}
-    out = {}
-    for sheet in book.iter(f"{{{NS}}}sheet"):
-        found = target.get(sheet.get(f"{{{_R}}}id"))
-        if found:
-            out[found] = sheet.get("name", "")
-    return out
-
-
 def _set_value(cell: etree._Element, value: object) -> None:
     """Replace ``cell``'s cached value (its ``<f>`` is kept, ``<v>`` goes after it)."""
     for old in cell.findall(f"{{{NS}}}v") + cell.findall(f"{{{NS}}}is"):
@@ -155,30 +132,52 @@ def _set_value(cell: etree._Element, value: object) -> None:
         v.text = "" if value is None else str(value)
 
 
-def _cell(rows: dict[int, etree._Element], data: etree._Element, ref: str) -> etree._Element:
-    """The ``<c r=ref>`` element, created in column order (and its ``<row>``) if missing."""
-    letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
-    r = int(number)
-    row = rows.get(r)
-    if row is None:
-        row = etree.Element(f"{{{NS}}}row", r=str(r))
-        later = [n for n in rows if n > r]
-        if later:
-            rows[min(later)].addprevious(row)
+class _Cells:
+    """The ``<c>`` elements of a sheet by reference, created in order when missing.
+
+    Each row's cells are indexed once, when first asked for: an array formula's column is
+    thousands of lookups, and scanning a row of fifty cells for each was most of a save."""
+
+    def __init__(self, data: etree._Element) -> None:
+        self.data = data
+        self.rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
+        self.by_row: dict[int, dict[int, etree._Element]] = {}
+
+    def _row(self, r: int) -> dict[int, etree._Element]:
+        cells = self.by_row.get(r)
+        if cells is None:
+            row = self.rows.get(r)
+            if row is None:
+                row = etree.Element(f"{{{NS}}}row", r=str(r))
+                later = [n for n in self.rows if n > r]
+                if later:
+                    self.rows[min(later)].addprevious(row)
+                else:
+                    self.data.append(row)
+                self.rows[r] = row
+            cells = {}
+            for c in row:
+                m = _CELL.fullmatch(c.get("r", ""))
+                if m:
+                    cells[column_index_from_string(m.group(1))] = c
+            self.by_row[r] = cells
+        return cells
+
+    def get(self, ref: str) -> etree._Element:
+        letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
+        r, col = int(number), column_index_from_string(letters)
+        cells = self._row(r)
+        found = cells.get(col)
+        if found is not None:
+            return found
+        new = etree.Element(f"{{{NS}}}c", r=ref)
+        after = [c for c in cells if c > col]
+        if after:
+            cells[min(after)].addprevious(new)
         else:
-            data.append(row)
-        rows[r] = row
-    col = column_index_from_string(letters)
-    for c in row:
-        m = _CELL.fullmatch(c.get("r", ""))
-        here = column_index_from_string(m.group(1)) if m else 0
-        if here == col:
-            return c
-        if here > col:
-            new = etree.Element(f"{{{NS}}}c", r=ref)
-            c.addprevious(new)
-            return new
-    return etree.SubElement(row, f"{{{NS}}}c", r=ref)
+            self.rows[r].append(new)
+        cells[col] = new
+        return new
 
 
 def _fill_sheet(
@@ -189,9 +188,9 @@ def _fill_sheet(
     data = root.find(f"{{{NS}}}sheetData")
     if data is None:
         return xml, []
-    rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
+    cells = _Cells(data)
     missing: list[str] = []
-    header_cells = {c.get("r"): c for row in rows.values() for c in row}
+    header_cells = {c.get("r"): c for row in cells.rows.values() for c in row}
     strings: dict[str, str] = {}
 
     def header(col: int, row: int) -> str:
@@ -218,8 +217,9 @@ def _fill_sheet(
                 if column is None:
                     missing.append(f"{get_column_letter(col)}{r1}:{get_column_letter(col)}{r2}")
                     continue
+                letter = get_column_letter(col)
                 for r in range(r1, r2 + 1):
-                    _set_value(_cell(rows, data, f"{get_column_letter(col)}{r}"), column.get(r))
+                    _set_value(cells.get(f"{letter}{r}"), column.get(r))
         else:
             name = _SSO_CALL.search(text).group(0).rstrip("( ")  # type: ignore[union-attr]
             single = known.get(name)
@@ -258,34 +258,30 @@ def _text_of(cell: etree._Element | None, shared: list[str]) -> str:
     return v.text if v is not None and v.text else ""
 
 
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in zf.namelist():
+def _shared_strings(package: template.Package) -> list[str]:
+    if "xl/sharedStrings.xml" not in package:
         return []
-    root = _parse(zf.read("xl/sharedStrings.xml"))
+    root = _parse(package["xl/sharedStrings.xml"])
     return ["".join(si.itertext()) for si in root.findall(f"{{{NS}}}si")]
 
 
-def fill_package(path: Path, values: Values) -> list[str]:
-    """Write ``values`` into the SSO_ formula cells of the package at ``path`` (in place).
+def fill_package(package: template.Package, values: Values) -> list[str]:
+    """Write ``values`` into the SSO_ formula cells of ``package``.
 
     Returns the formula ranges/cells (``sheet!ref``) no value is known for.
     """
-    path = Path(path)
-    with zipfile.ZipFile(path) as zin:
-        parts = _sheet_parts(zin)
-        shared = _shared_strings(zin)
-        members = [(info, zin.read(info)) for info in zin.infolist()]
+    parts = template.sheet_parts(package)
+    shared = _shared_strings(package)
     missing: list[str] = []
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in members:
-            name = parts.get(info.filename)
-            if name is not None and b"SSO_" in data:
-                data, left = _fill_sheet(data, values.get(name, {}), shared)
-                missing += [f"{name}!{ref}" for ref in left]
-            zout.writestr(info, data)
-    path.write_bytes(out.getvalue())
+    for part, name in parts.items():
+        if part in package and b"SSO_" in package[part]:
+            package[part], left = _fill_sheet(package[part], values.get(name, {}), shared)
+            missing += [f"{name}!{ref}" for ref in left]
     return missing
+
+
+def has_sso_formulas(package: template.Package) -> bool:
+    return any(b"SSO_" in package[p] for p in template.sheet_parts(package) if p in package)
 
 
 def write_cached_values(path: Path) -> list[str]:
@@ -294,16 +290,17 @@ def write_cached_values(path: Path) -> list[str]:
     A book that is not a unit's book (a national summary) or that has no SSO_ formula is
     left as it is. Returns the formula cells left without a value (see :func:`fill_package`).
     """
-    with zipfile.ZipFile(path) as zf:
-        parts = _sheet_parts(zf)
-        if not any(b"SSO_" in zf.read(p) for p in parts if p in zf.namelist()):
-            return []
+    package = template.Package(Path(path))
+    if not has_sso_formulas(package):
+        return []
     try:
         book = open_sso_book(path)
         values = engine_values(book.data)
     except SsoError:
         return []  # not a unit's book: its own writer owns its cells
-    return fill_package(path, values)
+    missing = fill_package(package, values)
+    package.write(Path(path))
+    return missing
 
 
 def values_copy(src: Path, dst: Path) -> None:
@@ -314,18 +311,17 @@ def values_copy(src: Path, dst: Path) -> None:
     cannot run gives ``#NAME?``. A print made by LibreOffice therefore reads this copy, where
     those cells hold the engine's values as plain values; native formulas stay formulas.
     """
-    with zipfile.ZipFile(src) as zin:
-        parts = _sheet_parts(zin)
-        members = [(info, zin.read(info)) for info in zin.infolist()]
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in members:
-            if info.filename in parts and b"SSO_" in data:
-                root = _parse(data)
-                for formula in list(root.iter(f"{{{NS}}}f")):
-                    if _SSO_CALL.search(formula.text or ""):
-                        formula.getparent().remove(formula)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            zout.writestr(info, data)
+    package = template.Package(Path(src))
+    for part in template.sheet_parts(package):
+        if part in package and b"SSO_" in package[part]:
+            root = _parse(package[part])
+            for formula in list(root.iter(f"{{{NS}}}f")):
+                if _SSO_CALL.search(formula.text or ""):
+                    formula.getparent().remove(formula)
+            package[part] = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+    package.write(Path(dst))
 
 
 def print_pdf(book: Path, dest: Path, *, sheet: str | None = None) -> Path:
