@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sso_app.book import layout
+from sso_app.book.cached import engine_values
 from sso_app.book.opening import open_sso_book, verify_written_book
 from sso_app.book.refresh import RebuildReport, book_writer, refreshed_workbook
 from sso_app.files.writing import WriteTransaction
@@ -22,6 +23,9 @@ def rebuild(book: Path, quarter: int | None = None) -> RebuildReport:
         opened = open_sso_book(t.target, whole_form=True)
         wb, report = refreshed_workbook(opened, quarter)
         rows = {layout.TABLE_KPI: opened.filled_rows(layout.TABLE_KPI)}
-        report.backup = t.commit(book_writer(wb, t.target), verify_written_book(rows))
+        # The typed cells are not changed by a rebuild: the book's own data gives the values
+        # its SSO_ formulas cache (read once, not again from the saved copy).
+        values = engine_values(opened.data)
+        report.backup = t.commit(book_writer(wb, t.target, values), verify_written_book(rows))
     report.book = Path(book)
     return report

@@ -29,11 +29,8 @@ changes; otherwise ``fullCalcOnLoad="1"`` is set and Excel computes everything o
 
 from __future__ import annotations
 
-import io
 import math
-import posixpath
 import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,7 +39,7 @@ import pandas as pd
 from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
-from sso_app.book import budget_sheet, layout, opdc_card, opdc_sheet
+from sso_app.book import budget_sheet, layout, opdc_card, opdc_sheet, template
 from sso_app.book.natives import REF, SUM, CellError, Native, NotModelled, cells_of
 from sso_app.book.opening import BookData, open_sso_book
 from sso_kpi.errors import SsoError
@@ -51,7 +48,6 @@ from sso_kpi.rollup import rollup_months
 from sso_kpi.schema import PLAN_M, RESULT_M
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SSO_CALL = re.compile(r"\bSSO_[A-Z_]+\s*\(")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
@@ -133,25 +129,6 @@ def engine_values(data: BookData) -> Values:
 # --------------------------------------------------------------------------------------------
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
-    book = _parse(zf.read("xl/workbook.xml"))
-    rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
-
-    def part(target: str) -> str:  # relative to xl/, or absolute from the package root
-        if target.startswith("/"):
-            return target.lstrip("/")
-        return posixpath.normpath(posixpath.join("xl", target))
-
-    target = {r.get("Id"): part(r.get("Target", "")) for r in rels}
-    out = {}
-    for sheet in book.iter(f"{{{NS}}}sheet"):
-        found = target.get(sheet.get(f"{{{_R}}}id"))
-        if found:
-            out[found] = sheet.get("name", "")
-    return out
-
-
 def _set_value(cell: etree._Element, value: object) -> None:
     """Replace ``cell``'s cached value (its ``<f>`` is kept, ``<v>`` goes after it)."""
     for old in cell.findall(f"{{{NS}}}v") + cell.findall(f"{{{NS}}}is"):
@@ -168,30 +145,52 @@ def _set_value(cell: etree._Element, value: object) -> None:
         v.text = "" if value is None else str(value)
 
 
-def _cell(rows: dict[int, etree._Element], data: etree._Element, ref: str) -> etree._Element:
-    """The ``<c r=ref>`` element, created in column order (and its ``<row>``) if missing."""
-    letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
-    r = int(number)
-    row = rows.get(r)
-    if row is None:
-        row = etree.Element(f"{{{NS}}}row", r=str(r))
-        later = [n for n in rows if n > r]
-        if later:
-            rows[min(later)].addprevious(row)
+class _Cells:
+    """The ``<c>`` elements of a sheet by reference, created in order when missing.
+
+    Each row's cells are indexed once, when first asked for: an array formula's column is
+    thousands of lookups, and scanning a row of fifty cells for each was most of a save."""
+
+    def __init__(self, data: etree._Element) -> None:
+        self.data = data
+        self.rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
+        self.by_row: dict[int, dict[int, etree._Element]] = {}
+
+    def _row(self, r: int) -> dict[int, etree._Element]:
+        cells = self.by_row.get(r)
+        if cells is None:
+            row = self.rows.get(r)
+            if row is None:
+                row = etree.Element(f"{{{NS}}}row", r=str(r))
+                later = [n for n in self.rows if n > r]
+                if later:
+                    self.rows[min(later)].addprevious(row)
+                else:
+                    self.data.append(row)
+                self.rows[r] = row
+            cells = {}
+            for c in row:
+                m = _CELL.fullmatch(c.get("r", ""))
+                if m:
+                    cells[column_index_from_string(m.group(1))] = c
+            self.by_row[r] = cells
+        return cells
+
+    def get(self, ref: str) -> etree._Element:
+        letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
+        r, col = int(number), column_index_from_string(letters)
+        cells = self._row(r)
+        found = cells.get(col)
+        if found is not None:
+            return found
+        new = etree.Element(f"{{{NS}}}c", r=ref)
+        after = [c for c in cells if c > col]
+        if after:
+            cells[min(after)].addprevious(new)
         else:
-            data.append(row)
-        rows[r] = row
-    col = column_index_from_string(letters)
-    for c in row:
-        m = _CELL.fullmatch(c.get("r", ""))
-        here = column_index_from_string(m.group(1)) if m else 0
-        if here == col:
-            return c
-        if here > col:
-            new = etree.Element(f"{{{NS}}}c", r=ref)
-            c.addprevious(new)
-            return new
-    return etree.SubElement(row, f"{{{NS}}}c", r=ref)
+            self.rows[r].append(new)
+        cells[col] = new
+        return new
 
 
 class _Pending(Exception):
@@ -212,8 +211,8 @@ def _fill_sheet(
     data = root.find(f"{{{NS}}}sheetData")
     if data is None:
         return xml, []
-    rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
-    cells = {c.get("r"): c for row in rows.values() for c in row}
+    index = _Cells(data)
+    cells = {c.get("r"): c for row in index.rows.values() for c in row}
     missing: list[str] = []
     strings: dict[str, str] = {}
     valued: dict[str, object] = {}  # formula cells given a value here, as a cell reads them
@@ -227,7 +226,7 @@ def _fill_sheet(
         return strings[ref]
 
     def put(ref: str, value: object) -> None:
-        _set_value(_cell(rows, data, ref), value)
+        _set_value(index.get(ref), value)
         valued[ref] = "" if value is None else value  # None is cached as empty text
 
     for formula in list(root.iter(f"{{{NS}}}f")):
@@ -328,41 +327,35 @@ def _text_of(cell: etree._Element | None, shared: list[str]) -> str:
     return v.text if v is not None and v.text else ""
 
 
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in zf.namelist():
+def _shared_strings(package: template.Package) -> list[str]:
+    if "xl/sharedStrings.xml" not in package:
         return []
-    root = _parse(zf.read("xl/sharedStrings.xml"))
+    root = _parse(package["xl/sharedStrings.xml"])
     return ["".join(si.itertext()) for si in root.findall(f"{{{NS}}}si")]
 
 
-def fill_package(path: Path, values: Values) -> list[str]:
-    """Write cached values into every formula cell of the package at ``path`` (in place):
-    ``values`` in the SSO_ cells, each native formula's own value (:mod:`natives`).
+def fill_package(package: template.Package, values: Values) -> list[str]:
+    """Write cached values into every formula cell of ``package``: ``values`` in the SSO_
+    cells, each native formula's own value (:mod:`natives`).
 
     Then one decision (:func:`calculation_on_open`): with no formula left without a value,
     Excel is told to keep the values on open; otherwise to recalculate everything.
     Returns the formula ranges/cells (``sheet!ref``) left without a value.
     """
-    path = Path(path)
-    with zipfile.ZipFile(path) as zin:
-        parts = _sheet_parts(zin)
-        shared = _shared_strings(zin)
-        members = [(info, zin.read(info)) for info in zin.infolist()]
+    parts = template.sheet_parts(package)
+    shared = _shared_strings(package)
     missing: list[str] = []
-    filled: dict[str, bytes] = {}
-    for info, data in members:
-        name = parts.get(info.filename)
-        if name is not None and b"<f" in data:
-            filled[info.filename], left = _fill_sheet(data, values.get(name, {}), shared)
+    for part, name in parts.items():
+        if part in package and b"<f" in package[part]:
+            package[part], left = _fill_sheet(package[part], values.get(name, {}), shared)
             missing += [f"{name}!{ref}" for ref in left]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in members:
-            if info.filename == "xl/workbook.xml":
-                data = calculation_on_open(data, full=bool(missing))
-            zout.writestr(info, filled.get(info.filename, data))
-    path.write_bytes(out.getvalue())
+    workbook = "xl/workbook.xml"
+    package[workbook] = calculation_on_open(package[workbook], full=bool(missing))
     return missing
+
+
+def has_sso_formulas(package: template.Package) -> bool:
+    return any(b"SSO_" in package[p] for p in template.sheet_parts(package) if p in package)
 
 
 # What Excel 2019 and 365 write (Excel 2016 wrote 171027). A file whose calcId is lower than
@@ -430,16 +423,16 @@ def write_cached_values(path: Path) -> list[str]:
     book (a national summary) they are left without one, and so listed. Returns the formula
     cells left without a value.
     """
+    package = template.Package(Path(path))
     values: Values = {}
-    with zipfile.ZipFile(path) as zf:
-        parts = _sheet_parts(zf)
-        has_sso = any(b"SSO_" in zf.read(p) for p in parts if p in zf.namelist())
-    if has_sso:
+    if has_sso_formulas(package):
         try:
             values = engine_values(open_sso_book(path).data)
         except SsoError:
             values = {}  # not a unit's book: its SSO_ cells keep no value
-    return fill_package(path, values)
+    missing = fill_package(package, values)
+    package.write(Path(path))
+    return missing
 
 
 def values_copy(src: Path, dst: Path) -> None:
@@ -452,18 +445,17 @@ def values_copy(src: Path, dst: Path) -> None:
     A print made by LibreOffice therefore reads this copy, where those cells hold the
     engine's values as plain values; native formulas stay formulas, with their values.
     """
-    with zipfile.ZipFile(src) as zin:
-        parts = _sheet_parts(zin)
-        members = [(info, zin.read(info)) for info in zin.infolist()]
-    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in members:
-            if info.filename in parts and b"SSO_" in data:
-                root = _parse(data)
-                for formula in list(root.iter(f"{{{NS}}}f")):
-                    if _SSO_CALL.search(formula.text or ""):
-                        formula.getparent().remove(formula)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            zout.writestr(info, data)
+    package = template.Package(Path(src))
+    for part in template.sheet_parts(package):
+        if part in package and b"SSO_" in package[part]:
+            root = _parse(package[part])
+            for formula in list(root.iter(f"{{{NS}}}f")):
+                if _SSO_CALL.search(formula.text or ""):
+                    formula.getparent().remove(formula)
+            package[part] = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+    package.write(Path(dst))
 
 
 def print_pdf(book: Path, dest: Path, *, sheet: str | None = None) -> Path:

@@ -22,7 +22,6 @@ goes through :func:`mark_dynamic_arrays`.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from sso_app.book import layout, template
 
@@ -91,36 +90,18 @@ def _with_relationship(data: bytes) -> bytes:
     return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
 
 
-def mark_dynamic_arrays(src: Path, dst: Path) -> int:
-    """Copy the package ``src`` to ``dst`` with tbl_kpi's array formulas marked as dynamic
-    arrays and the metadata part they point at; returns how many cells were marked (none:
-    ``dst`` is a plain copy)."""
+def mark_dynamic_arrays(package: template.Package) -> int:
+    """Mark tbl_kpi's array formulas of ``package`` as dynamic arrays and add the metadata
+    part they point at; returns how many cells were marked (none: nothing is changed)."""
     marked = 0
-
-    def transform(name: str, data: bytes) -> bytes:
-        nonlocal marked
+    for name in list(package.parts):
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            data, n = mark_cells(data)
-            marked += n
-        return data
-
-    template.rewrite_zip(src, dst, transform)
-    if not marked:
-        return 0
-    tmp = dst.with_name(dst.name + ".meta")
-    try:
-
-        def wire(name: str, data: bytes) -> bytes:
-            if name == template.CONTENT_TYPES:
-                return _with_content_type(data)
-            if name == WORKBOOK_RELS:
-                return _with_relationship(data)
-            if name == METADATA_PART:
-                return METADATA_XML
-            return data
-
-        template.rewrite_zip(dst, tmp, wire, add={METADATA_PART: METADATA_XML})
-        tmp.replace(dst)
-    finally:
-        tmp.unlink(missing_ok=True)
+            data, n = mark_cells(package[name])
+            if n:
+                package[name] = data
+                marked += n
+    if marked:
+        package[template.CONTENT_TYPES] = _with_content_type(package[template.CONTENT_TYPES])
+        package[WORKBOOK_RELS] = _with_relationship(package[WORKBOOK_RELS])
+        package[METADATA_PART] = METADATA_XML
     return marked

@@ -49,6 +49,8 @@ TABLE_OPDC = "tbl_opdc"
 # On แผน-ผล a rebuild rewrites only the Thai label row (month names follow the year kind) and
 # the computed block beside tbl_kpi.
 REBUILT_SHEETS = (SHEET_SUMMARY, SHEET_OPDC, SHEET_MONTHLY)
+# Of those, the sheets recreated whole: a rebuild need not read what is on them.
+RECREATED_SHEETS = (SHEET_SUMMARY, SHEET_MONTHLY)
 # Rebuilt and never typed into: protected without a password (the rebuild unprotects them).
 PROTECTED_SHEETS = (SHEET_SUMMARY, SHEET_MONTHLY)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -76,23 +77,27 @@ def _code_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _last_used_column(ws: Worksheet, min_row: int, max_row: int) -> int:
-    last = 1
-    for row in ws.iter_rows(min_row=min_row, max_row=max_row):
-        for cell in reversed(row):
-            if cell.value not in (None, ""):
-                last = max(last, cell.column)
-                break
-    return last
+def _filled_cells(ws: Worksheet, min_row: int, max_row: int) -> list[Cell]:
+    """The cells of rows ``min_row``..``max_row`` that hold something, from the cells the
+    sheet has (``iter_rows`` would create every empty cell of the range: a 5,000-row sheet
+    is then hundreds of thousands of cells made only to be looked at)."""
+    return [
+        cell
+        for (r, _), cell in ws._cells.items()
+        if min_row <= r <= max_row and cell._value is not None and cell._value != ""
+    ]
 
 
-def _smallest_font(ws: Worksheet, min_row: int, max_row: int, max_col: int) -> float:
-    smallest = DEFAULT_FONT_PT
-    for row in ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col):
-        for cell in row:
-            if cell.value not in (None, "") and cell.font is not None and cell.font.sz:
-                smallest = min(smallest, float(cell.font.sz))
-    return smallest
+def _last_used_column(cells: list[Cell]) -> int:
+    return max((cell.column for cell in cells), default=1)
+
+
+def _smallest_font(ws: Worksheet, cells: list[Cell], max_col: int) -> float:
+    """The smallest font size of ``cells`` up to column ``max_col`` (each font looked at once)."""
+    # a cell never styled has no style record yet: openpyxl's default font (id 0)
+    fonts = {cell._style.fontId if cell._style else 0 for cell in cells if cell.column <= max_col}
+    sizes = [ws.parent._fonts[i].sz for i in fonts]
+    return min([DEFAULT_FONT_PT, *(float(sz) for sz in sizes if sz)])
 
 
 def _print_rows(ws: Worksheet) -> tuple[int, int]:
@@ -125,7 +130,8 @@ def _key_columns(ws: Worksheet, max_inches: float) -> str | None:
 def office_page(ws: Worksheet, unit: str, period: str) -> int:
     """Set ``ws``'s page as described in the module notes; return the scale (per cent)."""
     first, last = _print_rows(ws)
-    last_col = _last_used_column(ws, first, last)
+    filled = _filled_cells(ws, first, last)
+    last_col = _last_used_column(filled)
     ws.print_area = f"A{first}:{get_column_letter(last_col)}{last}"
 
     ws.page_setup.orientation = "landscape"
@@ -139,7 +145,7 @@ def office_page(ws: Worksheet, unit: str, period: str) -> int:
     printable = A4_LANDSCAPE_WIDTH_IN - 2 * MARGIN_IN - 0.3
     content = sum(column_inches(ws, c) for c in range(1, last_col + 1))
     fit = printable / max(content, 0.1) * 100
-    readable = math.ceil(MIN_BODY_PT / _smallest_font(ws, first, last, last_col) * 100)
+    readable = math.ceil(MIN_BODY_PT / _smallest_font(ws, filled, last_col) * 100)
     scale = int(max(readable, min(100, fit)))
     ws.page_setup.scale = scale
     if fit < readable and ws.print_title_cols is None:

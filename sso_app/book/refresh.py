@@ -14,7 +14,8 @@ protected without a password: they are recreated, so protected again, on every r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import openpyxl
 import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 
-from sso_app.book import layout
+from sso_app.book import layout, template
+from sso_app.book.cached import Values
 from sso_app.book.entry_sheet import fit_kpi_block
 from sso_app.book.monthly_form import write_monthly_form_sheet
 from sso_app.book.opdc_sheet import engine_score_by_row, write_card
@@ -72,10 +74,21 @@ class RebuildReport:
         return "\n".join(lines)
 
 
-def load_for_edit(path: Path) -> Workbook:
-    """openpyxl's copy of a checked book, VBA kept; a failure is a message, not a traceback."""
+def load_for_edit(path: Path, recreated: Collection[str] = ()) -> Workbook:
+    """openpyxl's copy of a checked book, VBA kept; a failure is a message, not a traceback.
+
+    ``recreated``: sheets the caller will remove and write anew. Their cells are not read
+    (each is given to openpyxl as an empty sheet): the monthly form of a 5,000-indicator
+    book is some 450,000 cells, about half of what loading the book would cost.
+    """
     try:
-        return openpyxl.load_workbook(path, keep_vba=True)
+        if not recreated:
+            return openpyxl.load_workbook(path, keep_vba=True)
+        package = template.Package(Path(path))
+        for part, name in template.sheet_parts(package).items():
+            if name in recreated and part in package:
+                package[part] = template.EMPTY_SHEET_XML
+        return openpyxl.load_workbook(io.BytesIO(package.stored()), keep_vba=True)
     except Exception as err:  # the pre-flight passed, so this is a file no check foresaw
         raise SsoError(
             f"เปิดสมุดงานเพื่อแก้ไขไม่ได้ ({type(err).__name__}) ไฟล์อาจเสีย (ไฟล์ไม่ถูกแก้ไข)",
@@ -85,11 +98,14 @@ def load_for_edit(path: Path) -> Workbook:
         ) from err
 
 
-def book_writer(wb: Workbook, original: Path) -> Callable[[Path], None]:
+def book_writer(
+    wb: Workbook, original: Path, values: Values | None = None
+) -> Callable[[Path], None]:
     """Save ``wb`` as a macro book with ``original``'s ribbon, for a write transaction;
-    refused if the save would drop something of ``original`` openpyxl cannot carry."""
+    refused if the save would drop something of ``original`` openpyxl cannot carry.
+    ``values``: the cached values, when the caller computed them from the same book."""
     customui = customui_of(original)
-    return lambda tmp: save_macro_book(wb, tmp, customui, original=original)
+    return lambda tmp: save_macro_book(wb, tmp, customui, original=original, values=values)
 
 
 def refreshed_workbook(book: SsoBook, quarter: int | None = None) -> tuple[Workbook, RebuildReport]:
@@ -100,7 +116,7 @@ def refreshed_workbook(book: SsoBook, quarter: int | None = None) -> tuple[Workb
     frames = summary_frames(ev, data.budget, data.settings)
     engine_card = score_card(data.opdc.frame)
     card = scorecard_frames(engine_card)
-    wb = load_for_edit(book.path)
+    wb = load_for_edit(book.path, layout.RECREATED_SHEETS)
     fit_kpi_block(wb[layout.SHEET_ENTRY], data.settings)  # relabels the months, refits rows
     write_monthly_form_sheet(wb, data.kpis.frame, data.settings)
     write_summary_sheet(wb, frames)

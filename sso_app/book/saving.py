@@ -8,10 +8,13 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as SafeET
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from sso_app.book import template
 from sso_app.book.dynamic_arrays import METADATA_TYPE, mark_dynamic_arrays, only_dynamic_arrays
@@ -19,6 +22,9 @@ from sso_app.book.printing import office_print
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.writing import lock_file_for
 from sso_kpi.errors import SsoError
+
+if TYPE_CHECKING:
+    from sso_app.book.cached import Values
 
 
 def customui_of(path: Path) -> str:
@@ -30,35 +36,52 @@ def customui_of(path: Path) -> str:
 
 
 def save_macro_book(
-    wb: Workbook, dest: Path, customui_xml: str, *, original: Path | None = None
+    wb: Workbook,
+    dest: Path,
+    customui_xml: str,
+    *,
+    original: Path | None = None,
+    values: Values | None = None,
 ) -> None:
     """openpyxl save + the ribbon relationship openpyxl drops (see template.ensure_ribbon)
     + the engine's values cached in every SSO_ formula cell (see :mod:`sso_app.book.cached`).
 
     ``original``: the book ``wb`` was loaded from. When given, the openpyxl output is
     compared with it first (:func:`refuse_losses`) and nothing is written to ``dest`` if
-    something the planner made would be lost.
-    """
-    # Beside ``dest`` (our temp file in the book's folder), not in the system temp folder:
-    # that may be full or missing, and a killed run's leftover is cleaned with the others.
-    saved = Path(dest).with_name(f"{Path(dest).name}.openpyxl")
-    marked = Path(dest).with_name(f"{Path(dest).name}.dynamic")
-    office_print(wb)
-    try:
-        wb.save(saved)
-        if original is not None:
-            refuse_losses(original, saved)
-        # openpyxl writes no cell metadata: the computed block's formulas are marked as
-        # dynamic arrays again on every save (Excel 365 spills them over new rows).
-        mark_dynamic_arrays(saved, marked)
-        template.ensure_ribbon(marked, dest, customui_xml)
-        # Lazy: cached reads the book through opening, which the rest of this module avoids.
-        from sso_app.book.cached import write_cached_values
+    something the planner made would be lost. ``values``: the cached values
+    (:func:`sso_app.book.cached.engine_values` of the book's data) when the caller has them
+    (a rebuild: the typed cells are not changed by it); otherwise the saved book is read
+    again to compute them.
 
-        write_cached_values(Path(dest))
-    finally:
-        saved.unlink(missing_ok=True)
-        marked.unlink(missing_ok=True)
+    openpyxl writes into memory without compressing; the steps after it change the parts
+    they own in that one copy, and ``dest`` is compressed and written once.
+    """
+    # Lazy: cached reads the book through opening, which the rest of this module avoids.
+    from sso_app.book import cached
+
+    office_print(wb)
+    # what openpyxl's own save does besides writing (Workbook.save -> save_workbook)
+    wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)
+    buffer = io.BytesIO()
+    # closed by the with also when openpyxl fails half-way (no half-written archive left
+    # for the garbage collector to close)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    saved = buffer.getvalue()
+    if original is not None:
+        refuse_losses(original, saved)
+    package = template.Package(saved)
+    del buffer, saved
+    # openpyxl writes no cell metadata: the computed block's formulas are marked as
+    # dynamic arrays again on every save (Excel 365 spills them over new rows).
+    mark_dynamic_arrays(package)
+    template.wire_ribbon(package, customui_xml)
+    if values is not None:
+        cached.fill_package(package, values)
+        package.write(Path(dest))
+    else:
+        package.write(Path(dest))
+        cached.write_cached_values(Path(dest))
 
 
 # --------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 import openpyxl
+from defusedxml import ElementTree as SafeET
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_kpi.errors import SsoError
@@ -219,21 +220,24 @@ def ensure_ribbon(src: Path, dst: Path, customui_xml: str) -> None:
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ValueError("ensure_ribbon needs a destination different from its source")
+    try:
+        package = Package(src)
+    except ValueError as err:
+        raise ValueError(f"{src} is {err}") from None
+    wire_ribbon(package, customui_xml)
+    package.write(dst)
+
+
+def wire_ribbon(package: Package, customui_xml: str) -> None:
+    """:func:`ensure_ribbon` on a package in memory."""
     ui = customui_xml.encode("utf-8")
     root = ET.fromstring(ui)
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
         raise ValueError(f"customUI root must be {{{CUSTOMUI_NS}}}customUI, not {root.tag}")
-
-    def transform(name: str, data: bytes) -> bytes:
-        if name == ROOT_RELS:
-            return _ensure_extensibility_rel(data)
-        if name == CONTENT_TYPES:
-            return _ensure_xml_content_type(data)
-        if name == CUSTOMUI_PART:
-            return ui
-        return data
-
-    rewrite_zip(src, dst, transform, add={CUSTOMUI_PART: ui})
+    package[CUSTOMUI_PART] = ui
+    if ROOT_RELS in package:
+        package[ROOT_RELS] = _ensure_extensibility_rel(package[ROOT_RELS])
+    package[CONTENT_TYPES] = _ensure_xml_content_type(package[CONTENT_TYPES])
 
 
 def _ensure_extensibility_rel(data: bytes) -> bytes:
@@ -475,6 +479,87 @@ def vba_module_kinds(path: Path) -> dict[str, str]:
 # -- zip plumbing -----------------------------------------------------------------------------
 
 
+class Package:
+    """An Office package held in memory, part by part, to be changed and written once.
+
+    Every step after openpyxl's save (dynamic arrays, ribbon, cached values) edits the parts
+    it owns here; the package is decompressed once and compressed once, however many steps.
+    Members keep their order and zip attributes; ``[Content_Types].xml`` is written first.
+    """
+
+    def __init__(self, source: Path | bytes) -> None:
+        stream = io.BytesIO(source) if isinstance(source, bytes) else source
+        with zipfile.ZipFile(stream) as zin:
+            self.infos = zin.infolist()
+            self.parts = {i.filename: zin.read(i) for i in self.infos}
+        if CONTENT_TYPES not in self.parts:
+            raise ValueError(f"not an Office package: no {CONTENT_TYPES}")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parts
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.parts[name]
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        """Replace a part, or add it after the others (dated like the first member)."""
+        if name not in self.parts:
+            info = zipfile.ZipInfo(name, date_time=self.infos[0].date_time)
+            self.infos.append(info)
+        self.parts[name] = data
+
+    def transform(self, fn: Callable[[str, bytes], bytes]) -> None:
+        """Pass every part through ``fn(name, data)``."""
+        for name, data in self.parts.items():
+            self.parts[name] = fn(name, data)
+
+    def stored(self) -> bytes:
+        """The package as zip bytes without compression (for a reader in this process)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as zout:
+            for info in self.infos:
+                zout.writestr(info.filename, self.parts[info.filename])
+        return buffer.getvalue()
+
+    def write(self, dst: Path) -> None:
+        infos = sorted(self.infos, key=lambda i: i.filename != CONTENT_TYPES)  # stable
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
+            for info in infos:
+                out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                out.compress_type = zipfile.ZIP_DEFLATED
+                out.external_attr = info.external_attr
+                zout.writestr(out, self.parts[info.filename])
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def sheet_parts(package: Package) -> dict[str, str]:
+    """Worksheet part -> sheet name, from xl/workbook.xml and its relationships."""
+    book = SafeET.fromstring(package["xl/workbook.xml"])
+    rels = SafeET.fromstring(package["xl/_rels/workbook.xml.rels"])
+
+    def part(target: str) -> str:  # relative to xl/, or absolute from the package root
+        if target.startswith("/"):
+            return target.lstrip("/")
+        return posixpath.normpath(posixpath.join("xl", target))
+
+    target = {r.get("Id"): part(r.get("Target", "")) for r in rels}
+    out = {}
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        found = target.get(sheet.get(f"{{{_DOC_REL_NS}}}id"))
+        if found:
+            out[found] = sheet.get("name", "")
+    return out
+
+
+EMPTY_SHEET_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_DOC_REL_NS}"><sheetData/></worksheet>'
+).encode()
+
+
 def rewrite_zip(
     src: Path,
     dst: Path,
@@ -486,24 +571,15 @@ def rewrite_zip(
     ``[Content_Types].xml`` goes first, the rest keep their order; members in ``add`` that
     ``src`` lacks are appended (also through ``transform``).
     """
-    with zipfile.ZipFile(src) as zin:
-        infos = zin.infolist()
-        names = [i.filename for i in infos]
-        if CONTENT_TYPES not in names:
-            raise ValueError(f"{src} is not an Office package: no {CONTENT_TYPES}")
-        infos.sort(key=lambda i: i.filename != CONTENT_TYPES)  # stable: only moves it first
-        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-            for info in infos:
-                data = transform(info.filename, zin.read(info))
-                out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                out.compress_type = zipfile.ZIP_DEFLATED
-                out.external_attr = info.external_attr
-                zout.writestr(out, data)
-            for name, data in (add or {}).items():
-                if name not in names:
-                    out = zipfile.ZipInfo(name, date_time=infos[0].date_time)
-                    out.compress_type = zipfile.ZIP_DEFLATED
-                    zout.writestr(out, transform(name, data))
+    try:
+        package = Package(Path(src))
+    except ValueError as err:
+        raise ValueError(f"{src} is {err}") from None
+    for name, data in (add or {}).items():
+        if name not in package:
+            package[name] = data
+    package.transform(transform)
+    package.write(Path(dst))
 
 
 def _xml_bytes(root: ET.Element, default_ns: str) -> bytes:
