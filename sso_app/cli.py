@@ -171,6 +171,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also the report as an editable workbook <stem>_report.xlsx",
     )
+    pr = sub.add_parser(
+        "print",
+        help="print a workbook to PDF with the computed figures, as LibreOffice cannot "
+        "compute them / พิมพ์สมุดงานเป็น PDF",
+    )
+    pr.add_argument("book", type=Path)
+    pr.add_argument("-o", "--output", type=Path, help="the PDF (default: BOOK.pdf)")
+    pr.add_argument("--sheet", help="only this sheet, e.g. แผน-ผล (default: every sheet)")
     return p
 
 
@@ -294,6 +302,11 @@ def _run(args: argparse.Namespace) -> int:
         result = write_report(args.book, args.output, args.quarter, xlsx=args.xlsx)
         print(result)
         return LEFT_OUT if result.errors else DONE
+    if args.command == "print":
+        from .printbook import print_book
+
+        print(print_book(args.book, args.output, args.sheet))
+        return DONE
     raise AssertionError(args.command)  # argparse allows only the commands above
 
 

@@ -263,3 +263,46 @@ def test_opdc_card_as_the_office_prints_it(rebuilt: Path) -> None:
             if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
                 assert cell.number_format == "0.00", cell.coordinate
     assert not math.isnan(card.cell(row=footer, column=12).value)
+
+
+def _as_excel_without_python_saves(book: Path, dest: Path) -> Path:
+    """``book`` as an Excel without the functions saves it: ``#NAME?`` stored in every cell
+    an SSO_ formula fills (what LibreOffice, a previewer and our reader then find)."""
+    from lxml import etree
+
+    filled = sso_cells(book)
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/sheet") and b"SSO_" in data:
+                root = etree.fromstring(data)
+                for cell in root.iter(f"{NS}c"):
+                    if (info.filename, cell.get("r")) in filled and cell.find(f"{NS}v") is not None:
+                        cell.set("t", "e")
+                        cell.find(f"{NS}v").text = "#NAME?"
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            zout.writestr(info, data)
+    return dest
+
+
+def test_print_command_prints_the_engine_figures_whatever_excel_stored(
+    rebuilt: Path, tmp_path: Path
+) -> None:
+    """`sso-kpi print`: the figures for the cells as typed, even from a book whose stored
+    results are Excel's ``#NAME?`` (saved on a PC without Python); the book is not changed."""
+    from sso_app.cli import main
+
+    book = _as_excel_without_python_saves(rebuilt, tmp_path / "from_excel.xlsm")
+    assert "#NAME?" in pdf_text(print_pdf(book, tmp_path / "as_stored.pdf", sheet="แผน-ผล"))
+    before = book.read_bytes()
+    pdf = tmp_path / "printed.pdf"
+    assert main(["print", str(book), "-o", str(pdf), "--sheet", layout.SHEET_ENTRY]) == 0
+    text = pdf_text(pdf)
+    assert "#NAME" not in text
+    kpis = open_sso_book(rebuilt).data.evaluation().kpis
+    figures = {f"{p:.2f}" for p in kpis["achievement_pct"].dropna()}
+    found = {f for f in figures if re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", text)}
+    assert len(found) >= 0.9 * len(figures), sorted(figures - found)[:10]
+    assert book.read_bytes() == before
+    # A sheet the book does not have is refused (exit 2), naming the sheets it has.
+    assert main(["print", str(book), "-o", str(pdf), "--sheet", "ไม่มี"]) == 2

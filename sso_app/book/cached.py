@@ -435,8 +435,9 @@ def write_cached_values(path: Path) -> list[str]:
     return missing
 
 
-def values_copy(src: Path, dst: Path) -> None:
-    """Copy the package with each SSO_ formula replaced by its cached value (for printing).
+def values_copy(src: Path, dst: Path, values: Values | None = None) -> None:
+    """Copy the package with each SSO_ formula replaced by its cached value (for printing);
+    with ``values``, by those (the engine's values for the typed cells as they are now).
 
     LibreOffice (7.4) keeps the cached value of a single-cell formula when it is told not to
     recalculate on load, but never reads the result of an array formula (its xlsx import
@@ -446,6 +447,8 @@ def values_copy(src: Path, dst: Path) -> None:
     engine's values as plain values; native formulas stay formulas, with their values.
     """
     package = template.Package(Path(src))
+    if values is not None:
+        fill_package(package, values)
     for part in template.sheet_parts(package):
         if part in package and b"SSO_" in package[part]:
             root = _parse(package[part])
@@ -458,10 +461,13 @@ def values_copy(src: Path, dst: Path) -> None:
     package.write(Path(dst))
 
 
-def print_pdf(book: Path, dest: Path, *, sheet: str | None = None) -> Path:
+def print_pdf(
+    book: Path, dest: Path, *, sheet: str | None = None, values: Values | None = None
+) -> Path:
     """The book at ``book`` printed to ``dest`` by LibreOffice as a PC without Python shows
     it: the cached values (:func:`values_copy`), nothing recalculated that has a value.
     ``sheet``: only that sheet (see :func:`sso_app.book.libreoffice.only_sheet_visible`).
+    ``values``: the SSO_ cells' values to print instead of those cached in the book.
     """
     import shutil
 
@@ -470,7 +476,7 @@ def print_pdf(book: Path, dest: Path, *, sheet: str | None = None) -> Path:
 
     with work_folder(dest) as tmp:
         copy = tmp / f"{Path(dest).stem}.xlsm"
-        values_copy(book, copy)
+        values_copy(book, copy, values)
         if sheet is not None:
             one = tmp / f"{Path(dest).stem}-sheet.xlsm"
             only_sheet_visible(copy, one, sheet)
