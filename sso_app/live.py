@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from sso_app.book import layout
 from sso_app.book.entry_sheet import computed_letters, kpi_formulas, kpi_labels_th
-from sso_app.book.monthly_form import MONTH_COL, TOTAL_COL, WIDTHS, monthly_form
+from sso_app.book.monthly_form import MONTH_COL, TOTAL_COL, monthly_form
 from sso_app.book.opening import REQUIRED_TABLES, book_data
 from sso_app.book.readers import TableCells
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames, band_counts, summary_frames
@@ -266,7 +266,7 @@ def write_monthly_form(book: object, frame: object, settings: object) -> object:
         sheet.range(ref).merge()
     for row, fmt in form.formats.items():
         sheet.range((row, MONTH_COL), (row, TOTAL_COL)).number_format = fmt
-    for letter, width in WIDTHS.items():
+    for letter, width in form.widths.items():
         sheet.range(f"{letter}1").column_width = width
     set_protected(sheet, True)
     return sheet

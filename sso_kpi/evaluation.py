@@ -15,6 +15,7 @@ from .scoring import (
     BANDS,
     GREY,
     INVALID,
+    NOT_DUE,
     NOT_REPORTED,
     OK,
     RED,
@@ -28,6 +29,14 @@ OK_CODE, NOT_REPORTED_CODE, INVALID_CODE = (STATUSES.index(s) for s in (OK, NOT_
 # A cancelled indicator (ยกเลิกในไตรมาส N) is a status of an evaluation, not of a score.
 STATUS_TEXT = np.array([*STATUSES, CANCELLED], dtype=object)
 CANCELLED_CODE = len(STATUSES)
+# An indicator's status as a planner reads it (the codes stay what formulas and readers use).
+STATUS_TH = {
+    OK: "รายงานแล้ว",
+    NOT_REPORTED: "ยังไม่รายงาน",
+    NOT_DUE: "ยังไม่ถึงกำหนด",
+    INVALID: "ข้อมูลไม่ถูกต้อง",
+    CANCELLED: "ยกเลิก",
+}
 GREY_CODE = BANDS.index(GREY)
 
 PROJECT_COLUMNS = (

@@ -25,6 +25,7 @@ import udfs
 from sso_app import build
 from sso_app.book import entry_sheet, layout, template
 from sso_app.book.libreoffice import XLSX_FILTER, convert, pdf_text
+from sso_app.book.sheets import band_tint
 from sso_kpi.schema import AGGREGATION_TH, AGGREGATIONS, DIRECTION_TH, DIRECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,10 +233,23 @@ def test_band_colours_by_conditional_formatting(wb: openpyxl.Workbook) -> None:
         (str(cf.sqref), r.formula[0]): r.dxf.fill.fgColor.rgb
         for cf in ws.conditional_formatting
         for r in cf.rules
+        if r.dxf.fill is not None  # the status column: words, no colour
     }
     band, project = (entry_sheet.computed_letters()[n] for n in ("band", "project_band"))
-    assert rules[(f"{band}5:{band}100", f'EXACT({band}5,"green")')].endswith("92D050")
-    assert rules[(f"{project}5:{project}100", f'EXACT({project}5,"red")')].endswith("FF0000")
+    # the band's word on its tint (the code stays in the cell, shown as the Thai word)
+    assert rules[(f"{band}5:{band}100", f'EXACT({band}5,"green")')].endswith(band_tint("92D050"))
+    assert rules[(f"{project}5:{project}100", f'EXACT({project}5,"red")')].endswith(
+        band_tint("FF0000")
+    )
+    shown = {
+        r.formula[0]: r.dxf.numFmt.formatCode
+        for cf in ws.conditional_formatting
+        for r in cf.rules
+        if r.dxf.numFmt is not None
+    }
+    assert shown[f'EXACT({band}5,"red")'] == ';;;"แดง"'
+    status = entry_sheet.computed_letters()["status"]
+    assert shown[f'EXACT({status}5,"not_due")'] == ';;;"ยังไม่ถึงกำหนด"'
     summary = wb[layout.SHEET_SUMMARY]
     assert any("EXACT" in r.formula[0] for cf in summary.conditional_formatting for r in cf.rules)
 

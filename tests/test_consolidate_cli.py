@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bench.generate import budget_rows, indicators, table_rows, unit_copy
 from sso_app.book import layout
 from sso_app.book.entry_sheet import kpi_data_rows, resize_table, write_rows
 from sso_app.book.layout import NATIONAL_KPI_TABLE
-from sso_app.book.libreoffice import convert, pdf_text
+from sso_app.book.libreoffice import pdf_text
 from sso_app.book.readers import read_raw
 from sso_app.book.summary import band_table
 from sso_app.build import build_workbook
@@ -292,12 +293,41 @@ def test_ranking_budget_and_trend_sheets(national):
         assert sum(n.startswith("xl/charts/chart") for n in zf.namelist()) == 2
 
 
-def test_the_national_workbook_opens_in_libreoffice(national, tmp_path: Path):
+def test_the_national_workbook_prints_as_an_office_document(national, tmp_path: Path):
+    """Issue 11 for the national book (XlsxWriter): A4 landscape, text at 8 pt or more, the
+    last table's header rows on each page, charts not cut across pages, the page header and
+    footer of the unit books (sso_app.book.page_rules)."""
+    from sso_app.book.cached import print_pdf
+    from sso_app.book.page_rules import MIN_BODY_PT, PAPER_A4
+    from tests.test_printed_book import text_on_fills, word_heights
+
     _, out = national
-    pdf = convert(out, "pdf", tmp_path)
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert int(ws.page_setup.paperSize) == PAPER_A4, ws.title
+        assert (ws.page_setup.scale or 100) * 11 / 100 >= MIN_BODY_PT, ws.title
+        assert ws.print_title_rows and ws.print_area, ws.title
+        assert "ภาพรวมทั้งประเทศ" in ws.oddHeader.left.text and "&A" in ws.oddHeader.center.text
+        assert "ไตรมาสที่ 3" in ws.oddHeader.right.text, ws.title
+        assert ws.oddFooter.right.text == "หน้า &P จาก &N" and "&D" in ws.oddFooter.left.text
+    low = [(where, rgb, round(c, 1)) for where, rgb, c in text_on_fills(wb) if c < 7]
+    assert not low, low[:5]  # the band labels on their tints, in black
+    units = wb["หน่วยงาน"]
+    chart_col = units._charts[0].anchor._from.col  # 0-based: the chart starts a page across
+    assert [b.id for b in units.col_breaks.brk] == [chart_col]
+    pdf = print_pdf(out, tmp_path / "national.pdf")
     text = pdf_text(pdf)
     assert "สรุปผลตามประเด็นยุทธศาสตร์" in text
     assert "พ.ศ. 2564" in text
+    pages = int(re.search(r"จาก (\d+)", text)[1])  # type: ignore[index]
+    assert f"หน้า {pages} จาก {pages}" in text and "พิมพ์เมื่อ" in text
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    sizes = set(re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info))
+    assert {(round(float(w)), round(float(h))) for w, h in sizes} == {(842, 595)}
+    small = [(h, w) for h, w in word_heights(pdf) if h < MIN_BODY_PT]
+    assert not small, small[:10]
 
 
 def test_the_command(inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):

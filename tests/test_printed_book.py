@@ -7,6 +7,7 @@ landscape at 8 pt or more with a header and footer; the OPDC card is the office'
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import subprocess
@@ -23,8 +24,10 @@ from sso_app.book.cached import print_pdf
 from sso_app.book.libreoffice import convert, pdf_text
 from sso_app.book.opening import open_sso_book
 from sso_app.book.printing import MIN_BODY_PT
+from sso_app.book.sheets import band_tint
 from sso_app.bookimport import import_into
 from sso_app.demo import summary_pdf
+from sso_kpi.evaluation import STATUS_TH
 from sso_kpi.opdc import score_card
 from sso_kpi.scoring import BAND_TH
 from tests.conftest import ACTION_PLAN, raw_csv
@@ -306,3 +309,116 @@ def test_print_command_prints_the_engine_figures_whatever_excel_stored(
     assert book.read_bytes() == before
     # A sheet the book does not have is refused (exit 2), naming the sheets it has.
     assert main(["print", str(book), "-o", str(pdf), "--sheet", "ไม่มี"]) == 2
+
+
+# -- a planner's print: Thai words, repeated headers, readable band cells ---------------------
+
+KEYS = ("project_id", "kpi_name", "plan_q1", "plan_now", "result_now", "achievement", "band")
+CODES = re.compile(r"\b(ok|not_due|not_reported|invalid|cancelled|green|yellow|red)\b")
+
+
+def sheet_pages(pdf: Path, sheet: str) -> list[str]:
+    """The raw text of each page of ``pdf`` printed from ``sheet``: its page header reads
+    "<unit> <sheet> <period>" before the footer's "พิมพ์เมื่อ" (spaces and hyphens aside:
+    pdftotext splits "แผน-ผล")."""
+    squeeze = functools.partial(re.sub, r"[\s-]", "")
+    pages = pdf_text(pdf).split("\f")
+    return [p for p in pages if squeeze(sheet) in squeeze(p.split("พิมพ์เมื่อ", 1)[0])]
+
+
+def test_the_entry_sheet_prints_thai_words_not_keys_or_codes(rebuilt: Path, printed: Path):
+    pages = sheet_pages(printed, layout.SHEET_ENTRY)
+    assert len(pages) >= 10
+    text = "\n".join(pages)
+    assert not [k for k in KEYS if re.search(rf"\b{k}\b", text)]
+    assert not CODES.findall(text), sorted(set(CODES.findall(text)))
+    # the status and band columns in Thai, each word as the engine's code says
+    for word in ("รายงานแล้ว", "ยังไม่ถึงกำหนด", "เขียว", "เหลือง", "เทา"):
+        assert word in text, word
+    # ... while the cells keep the keys and codes the formulas and readers use
+    ws = openpyxl.load_workbook(rebuilt, data_only=True)[layout.SHEET_ENTRY]
+    header = {c.value: c.column for c in ws[layout.ENTRY_HEADER_ROW] if c.value}
+    assert {"project_id", "plan_now", "status", "band"} <= set(header)
+    assert ws.cell(row=layout.ENTRY_HEADER_ROW, column=1).number_format == ";;;"
+    first, last = layout.ENTRY_FIRST_DATA_ROW, layout.ENTRY_FIRST_DATA_ROW + 20
+    statuses = {ws.cell(row=r, column=header["status"]).value for r in range(first, last)}
+    assert {"ok", "not_due"} <= statuses <= set(STATUS_TH)
+
+
+def test_the_summary_prints_thai_and_repeats_the_project_header(printed: Path) -> None:
+    pages = sheet_pages(printed, layout.SHEET_SUMMARY)
+    text = "\n".join(pages)
+    assert "Quarterly" not in text and "cumulative" not in text
+    assert not re.search(r"/ (by|to follow|budget|every|projects)", text)
+    start = next(i for i, p in enumerate(pages) if "5. ผลรายงาน/โครงการ" in p)
+    later = pages[start + 1 :]
+    assert len(later) >= 2
+    for page in later:  # the table's Thai labels head each of its pages
+        assert "รหัสโครงการ" in page and "ชื่องาน/โครงการ" in page and "แถบสี" in page
+
+
+def luminance(rgb: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(rgb[-6:][i : i + 2], 16)) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two RGB colours (21 black on white; 7 is "enhanced")."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_on_fills(wb: openpyxl.Workbook) -> list[tuple[str, str, float]]:
+    """(where, fill, contrast) of every cell whose text is shown on a solid fill, and of every
+    conditional fill that shows a word (a Thai word matched, or a word shown for a code)."""
+    found = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                fill = cell.fill
+                if cell.value in (None, "") or cell.number_format == ";;;":
+                    continue
+                if fill is None or fill.fill_type != "solid" or not fill.fgColor.rgb:
+                    continue
+                text = cell.font.color.rgb if cell.font and cell.font.color else None
+                text = text if isinstance(text, str) else "FF000000"
+                rgb = str(fill.fgColor.rgb)
+                found.append((f"{ws.title}!{cell.coordinate}", rgb, contrast(rgb, text)))
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                dxf = rule.dxf
+                if dxf is None or dxf.fill is None or not dxf.fill.fgColor.rgb:
+                    continue
+                word = re.search(r'"([^"]*)"', rule.formula[0]).group(1)  # type: ignore[union-attr]
+                if dxf.numFmt is not None or not re.fullmatch(r"[a-z_]+", word):
+                    rgb = str(dxf.fill.fgColor.rgb)
+                    found.append((f"{ws.title}!{cf.sqref} {word}", rgb, contrast(rgb, "000000")))
+    return found
+
+
+def test_band_colours_under_text_are_readable(rebuilt: Path) -> None:
+    """Dark text on a full red reads badly (5.3:1): text sits on a band's tint (7:1 or more),
+    the full colours are for what holds no text (the chart, the summary's colour column)."""
+    wb = openpyxl.load_workbook(rebuilt)
+    found = text_on_fills(wb)
+    red = band_tint(open_sso_book(rebuilt).settings.colours["red"])
+    assert any(rgb.endswith(red) for _, rgb, _ in found)  # the labels and words are there
+    low = [(where, rgb, round(c, 1)) for where, rgb, c in found if c < 7]
+    assert not low, low[:10]
+
+
+def test_the_report_puts_band_words_on_readable_colours(rebuilt: Path) -> None:
+    from sso_app.book.report.data import read_report_data
+    from sso_app.book.report.output import report_workbook
+
+    wb, _ = report_workbook(read_report_data(rebuilt, None))
+    found = text_on_fills(wb)
+    red = band_tint(open_sso_book(rebuilt).settings.colours["red"])
+    criteria = [w for w, rgb, _ in found if rgb.endswith(red)]
+    assert criteria  # ระดับต่ำ (สีแดง), the red headers
+    low = [(where, rgb, round(c, 1)) for where, rgb, c in found if c < 7]
+    assert not low, low[:10]

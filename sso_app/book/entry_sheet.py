@@ -25,6 +25,7 @@ from sso_app.book.settings import Settings
 from sso_app.book.sheets import (
     BOX_BORDER,
     COMPUTED_FILL,
+    HIDDEN_FORMAT,
     LABEL_FONT,
     add_band_formatting,
     add_validation,
@@ -33,11 +34,13 @@ from sso_app.book.sheets import (
     list_formula,
     print_setup,
     sheet_title,
+    show_codes,
     write_computed_headers,
     write_frame_table,
 )
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.errors import SsoError
+from sso_kpi.evaluation import STATUS_TH
 from sso_kpi.importing import COLUMN_TH, Imported
 from sso_kpi.periods import THAI_QUARTER, month_labels
 from sso_kpi.plan_status import STATUS_CHOICES
@@ -54,6 +57,7 @@ from sso_kpi.schema import (
     RESULT_M,
     RESULT_Q,
 )
+from sso_kpi.scoring import BAND_TH
 
 COMPUTED_LABELS_TH = {
     "plan_total": "รวม แผน (ตามการรวมค่า)",
@@ -238,13 +242,29 @@ def fit_kpi_block(ws: Worksheet, settings: Settings) -> None:
     _fit_row_heights(ws, first, last)
     relabel_entry_sheet(ws, settings)
     _kpi_validations(ws, first, last)
+    _hide_key_row(ws)
+    # The band and status columns hold codes ("green", "not_due"): what the formulas return
+    # and the readers read. They show (and print) the Thai word, bands on their colour.
     ws.conditional_formatting = ConditionalFormattingList()
     for name in ("band", "project_band"):
         letter = letters[name]
-        add_band_formatting(ws, f"{letter}{first}:{letter}{last}", settings.colours)
+        ref = f"{letter}{first}:{letter}{last}"
+        add_band_formatting(ws, ref, settings.colours, shown=BAND_TH)
+    status = letters["status"]
+    show_codes(ws, f"{status}{first}:{status}{last}", STATUS_TH)
     k = kpi_letters()
     ws.print_area = f"A1:{k[RESULT_Q[-1]]}{last}"
     ws.print_title_rows = f"{layout.ENTRY_LABEL_ROW}:{layout.ENTRY_HEADER_ROW}"
+
+
+def _hide_key_row(ws: Worksheet) -> None:
+    """The English keys under the Thai labels (tbl_kpi's header, the computed block's keys)
+    are for the tools: they stay in the cells, but show and print as nothing (the table's
+    filter buttons stay)."""
+    last = layout.KPI_COMPUTED_FIRST_COL + len(layout.KPI_COMPUTED_COLUMNS) - 1
+    for cell in ws[layout.ENTRY_HEADER_ROW][:last]:
+        if cell.value is not None and cell.number_format != HIDDEN_FORMAT:
+            cell.number_format = HIDDEN_FORMAT
 
 
 def row_number_formats(ws: Worksheet, first: int, last: int) -> list[str]:
@@ -453,6 +473,7 @@ def write_entry_sheet(ws: Worksheet, frame: pd.DataFrame, settings: Settings) ->
     widths |= {k["project_id"]: 11, k["kpi_number"]: 8, k["unit"]: 16, k["fund"]: 16}
     widths |= {k["budget"]: 15, k["direction"]: 13, k["aggregation"]: 12}
     widths |= dict.fromkeys(computed_letters().values(), 13.0)
+    widths[computed_letters()["status"]] = 16.0  # its longest word: ยังไม่ถึงกำหนด
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     ws.row_dimensions[layout.ENTRY_LABEL_ROW].height = 48

@@ -6,7 +6,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book.settings import Settings
-from sso_app.book.sheets import TITLE_FONT, fit_wrapped_rows, print_setup
+from sso_app.book.sheets import TITLE_FONT, band_tint, fit_wrapped_rows, print_setup
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.scoring import BAND_MEANING_TH, BAND_TH, BANDS
 
@@ -27,7 +27,7 @@ def write_instructions_sheet(ws: Worksheet, settings: Settings) -> None:
             set_text_cell(cell, text)
             cell.font = Font(bold=True, size=12, color="1F3864")
         elif kind.startswith("band:"):
-            rgb = settings.colours[kind.split(":", 1)[1]]
+            rgb = band_tint(settings.colours[kind.split(":", 1)[1]])  # text on it: the tint
             cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
         row += 1
     ws.sheet_view.showGridLines = False

@@ -16,6 +16,7 @@ typed into (protected, no password).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.book import layout
+from sso_app.book.page_rules import DEFAULT_FONT_PT, PRINTABLE_WIDTH_IN, readable_scale
 from sso_app.book.settings import Settings
 from sso_app.book.sheets import (
     BOX_FILL,
@@ -40,6 +42,7 @@ from sso_app.book.sheets import (
     fresh_sheet,
     print_to_width,
     protect_rebuilt,
+    width_inches,
 )
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.periods import quarter_month_labels
@@ -49,8 +52,14 @@ from sso_kpi.schema import LATEST_VALUE_UNITS, PLAN_M, RESULT_M
 N_COLUMNS = 17  # name | น้ำหนัก | หน่วยวัด | แผน/ผล | 12 months | รวม
 MONTH_COL = 5  # E
 TOTAL_COL = 17  # Q
-WIDTHS = {"A": 34.0, "B": 8.0, "C": 9.0, "D": 5.0, **{get_column_letter(c): 8.5 for c in
-          range(MONTH_COL, TOTAL_COL)}, "Q": 10.0}  # fmt: skip
+MONTHS = [get_column_letter(c) for c in range(MONTH_COL, TOTAL_COL)]
+# Two pages wide: the widths of a form whose figures are too long for one page at 8 pt.
+WIDTHS = {"A": 34.0, "B": 8.0, "C": 9.0, "D": 5.0, **dict.fromkeys(MONTHS, 8.5), "Q": 10.0}
+# One page wide: น้ำหนัก and หน่วยวัด in two short lines, the months as wide as their longest
+# figure, the name column what is left down to NAME_MIN (wrapped in more lines).
+NARROW = {"B": 7.5, "C": 7.0, "D": 5.0}
+NUMBER_MIN = 6.0  # "ไตรมาสที่ 1" runs over its three months; a month name fits in 6
+NAME_MIN = 18.0
 PROJECT_NOTES = (
     ("performance", "ผลการดำเนินงานตามแผนของงาน/โครงการ"),
     ("obstacles", "ปัญหาและอุปสรรค"),
@@ -58,22 +67,56 @@ PROJECT_NOTES = (
 )
 
 
+def number_width(text: str) -> float:
+    """Column width a figure printed as ``text`` needs, in Excel's unit (a digit's width; the
+    cell's padding is outside it): a comma or point is about half a digit, and some slack.
+
+    >>> number_width("12,992,890"), number_width("124,000"), number_width("84.00")
+    (9.7, 7.1, 5.1)
+    """
+    digits = sum(ch.isdigit() for ch in text)
+    return round(digits + 0.6 * (len(text) - digits) + 0.5, 2)
+
+
+def form_widths(month_texts: Iterable[str], total_texts: Iterable[str]) -> dict[str, float]:
+    """The form's column widths: one page wide at 8 pt when its figures allow it (the page's
+    width at the readable scale of :mod:`sso_app.book.page_rules`), else :data:`WIDTHS`
+    (two pages across, the office page prints them in order).
+
+    A4 landscape holds about 131 characters of columns at 8 pt: figures of up to 7
+    characters (999,999 or 999.99) in the 12 months and the total leave the names 18 or
+    more; longer ones (12,992,890) do not, and the form prints two pages across.
+    """
+    month = max([NUMBER_MIN, *map(number_width, month_texts)])
+    total = max([NUMBER_MIN, *map(number_width, total_texts)])
+    room = PRINTABLE_WIDTH_IN * 100 / readable_scale(DEFAULT_FONT_PT)
+    widths = {**NARROW, **dict.fromkeys(MONTHS, month), "Q": total}
+    name = WIDTHS["A"]
+    while name >= NAME_MIN:
+        if sum(width_inches(w) for w in (name, *widths.values())) <= room:
+            return {"A": name, **widths}
+        name -= 1.0
+    return {**WIDTHS, **{k: max(v, month) for k, v in WIDTHS.items() if k in MONTHS},
+            "Q": max(WIDTHS["Q"], total)}  # fmt: skip
+
+
 @dataclass
 class MonthlyForm:
-    """The form as rows of values, each with its kind (how it is drawn), merged ranges and
-    the number format of each แผน/ผล row."""
+    """The form as rows of values, each with its kind (how it is drawn), merged ranges, the
+    number format of each แผน/ผล row and the column widths."""
 
     rows: list[list[object]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     merges: list[str] = field(default_factory=list)
     formats: dict[int, str] = field(default_factory=dict)  # sheet row -> number format
     project_rows: list[int] = field(default_factory=list)  # sheet rows a project starts on
+    widths: dict[str, float] = field(default_factory=lambda: dict(WIDTHS))
 
     def add(self, kind: str, values: list[object]) -> int:
         row = len(self.rows) + 1
         self.rows.append(values + [None] * (N_COLUMNS - len(values)))
         self.kinds.append(kind)
-        if kind == "text" and display_width(str(values[0])) > WIDTHS["A"]:
+        if kind == "text" and display_width(str(values[0])) > self.widths["A"]:
             # A text longer than column A wraps across the form's width. Only then merged:
             # openpyxl rebuilds every merged range cell by cell on each load.
             self.merges.append(f"A{row}:{get_column_letter(N_COLUMNS)}{row}")
@@ -106,6 +149,10 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
     aggregation = frame["aggregation"].to_numpy(object)
     plan_total = rollup_months(plans, aggregation, 12)
     result_total = rollup_months(results, aggregation, 12)
+    form.widths = form_widths(
+        _figures(frame, np.concatenate([plans, results], axis=1)),
+        _figures(frame, np.stack([plan_total, result_total], axis=1)),
+    )
     records = frame.to_dict("records")  # plain dicts: a row lookup per cell, not a Series
     for positions in frame.groupby("project_id", sort=False).indices.values():
         first = records[positions[0]]
@@ -168,6 +215,21 @@ def monthly_form(frame: pd.DataFrame, settings: Settings) -> MonthlyForm:
     return form
 
 
+def _figures(frame: pd.DataFrame, values: np.ndarray) -> list[str]:
+    """The figures as the form prints them (two decimals for a ร้อยละ/ระดับ or a fraction),
+    for their widths: the longest of each indicator row."""
+    out = []
+    for unit, row in zip(frame.get("count_unit", [""] * len(frame)), values, strict=True):
+        numbers = row[~np.isnan(row)]
+        if not len(numbers):
+            continue
+        level = any(_text(unit).startswith(u) for u in LATEST_VALUE_UNITS)
+        decimals = level or any(not float(v).is_integer() for v in numbers)
+        biggest = float(np.max(np.abs(numbers)))
+        out.append(f"{biggest:,.2f}" if decimals else f"{biggest:,.0f}")
+    return out
+
+
 _FONTS = {
     "title": TITLE_FONT,
     "project": HEADING_FONT,
@@ -207,7 +269,7 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
     # one (quadratic) and restyles its cells; the ranges of the form never overlap and their
     # other cells were never written, so they are set together as they are.
     ws.merged_cells = MultiCellRange([CellRange(ref) for ref in form.merges])
-    for letter, width in WIDTHS.items():
+    for letter, width in form.widths.items():
         ws.column_dimensions[letter].width = width
     _fit_heights(ws, form)
     # each งาน/โครงการ starts a page, as the form does (set at once: append re-checks them all)
@@ -257,7 +319,7 @@ def _style_cell(cell: object, kind: str, c: int, fmt: str | None) -> None:
             if c in (2, 3, 4) or kind not in ("plan", "result")
             else None,
             vertical="top" if c == 1 else "center",
-            wrap_text=not centred,
+            wrap_text=not centred and kind != "quarter",  # the quarter runs over its months
         )
     elif kind == "text":
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -270,7 +332,7 @@ def _style_cell(cell: object, kind: str, c: int, fmt: str | None) -> None:
 def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
     """Each row the height its lines need: neither Excel (for a file it did not save) nor
     LibreOffice grows a row for wrapped text. Text rows wrap across the whole width."""
-    full = sum(WIDTHS.values())
+    full = sum(form.widths.values())
     for r, kind in enumerate(form.kinds, start=1):
         text = form.rows[r - 1][0]
         if kind == "text" and isinstance(text, str):
@@ -279,7 +341,7 @@ def _fit_heights(ws: Worksheet, form: MonthlyForm) -> None:
             )
             ws.row_dimensions[r].height = max(16.0, lines * 16.0 + 2)
         elif kind == "plan":
-            lines = max(1, math.ceil(display_width(str(text)) / (WIDTHS["A"] * 1.05 - 1)))
+            lines = max(1, math.ceil(display_width(str(text)) / (form.widths["A"] * 1.05 - 1)))
             # the name is in the แผน row (the ผล row below it has its own values)
             ws.row_dimensions[r].height = max(16.0, lines * 15.0 + 3)
         elif kind == "head":

@@ -16,24 +16,38 @@ an xlsx (see :func:`sso_app.book.sheets.print_to_width`), and a 60-column entry 
 to one page is 4 pt text. A sheet wider than a page at the smallest readable scale prints on
 more pages across, in reading order (across, then down), the first columns repeated when the
 sheet names its key columns (:data:`KEY_COLUMN`).
+
+The numbers and texts (paper, 8 pt, margins, header and footer) are
+:mod:`sso_app.book.page_rules`, which the national book (written by XlsxWriter) follows too.
 """
 
 from __future__ import annotations
-
-import math
 
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sso_app.book.sheets import column_inches
+from sso_app.book.page_rules import (
+    DEFAULT_FONT_PT,
+    FOOTER_IN,
+    HEADER_FOOTER_PT,
+    HEADER_IN,
+    KEY_COLUMN,
+    KEY_SHARE,
+    MARGIN_BOTTOM_IN,
+    MARGIN_IN,
+    MARGIN_TOP_IN,
+    MIN_BODY_PT,
+    PRINTABLE_WIDTH_IN,
+    footer_sections,
+    header_sections,
+    office_scale,
+    period_text,
+)
+from sso_app.book.sheets import HIDDEN_FORMAT, column_inches
 
-MIN_BODY_PT = 8.0
-DEFAULT_FONT_PT = 11.0  # openpyxl's (and the book's) Normal style: Calibri 11
-MARGIN_IN = 0.3
-A4_LANDSCAPE_WIDTH_IN = 11.69
-KEY_COLUMN = "kpi_name"  # on a sheet with this header, columns up to it repeat on each page
+__all__ = ["MIN_BODY_PT", "office_page", "office_print", "page_texts"]
 
 
 def _name_value(wb: Workbook, name: str) -> object:
@@ -54,27 +68,8 @@ def page_texts(wb: Workbook) -> tuple[str, str]:
     >>> # ("สำนักงานประกันสังคม", "ปีงบประมาณ พ.ศ. 2564 ไตรมาสที่ 3")
     """
     unit = _name_value(wb, "cfg_unit")
-    year = _name_value(wb, "cfg_year_be")
-    quarter = _name_value(wb, "cfg_quarter")
-    period = []
-    if year not in (None, ""):
-        period.append(f"ปีงบประมาณ พ.ศ. {_whole(year)}")
-    if quarter not in (None, ""):
-        period.append(f"ไตรมาสที่ {_whole(quarter)}")
-    return ("" if unit is None else str(unit).strip()), " ".join(period)
-
-
-def _whole(value: object) -> str:
-    try:
-        number = float(str(value))
-    except ValueError:
-        return str(value)
-    return str(int(number)) if number.is_integer() else str(value)
-
-
-def _code_text(text: str) -> str:
-    """Text for a header section: ``&`` starts a code there, so a literal one is doubled."""
-    return text.replace("&", "&&")
+    period = period_text(_name_value(wb, "cfg_year_be"), _name_value(wb, "cfg_quarter"))
+    return ("" if unit is None else str(unit).strip()), period
 
 
 def _filled_cells(ws: Worksheet, min_row: int, max_row: int) -> list[Cell]:
@@ -93,11 +88,20 @@ def _last_used_column(cells: list[Cell]) -> int:
 
 
 def _smallest_font(ws: Worksheet, cells: list[Cell], max_col: int) -> float:
-    """The smallest font size of ``cells`` up to column ``max_col`` (each font looked at once)."""
-    # a cell never styled has no style record yet: openpyxl's default font (id 0)
-    fonts = {cell._style.fontId if cell._style else 0 for cell in cells if cell.column <= max_col}
-    sizes = [ws.parent._fonts[i].sz for i in fonts]
-    return min([DEFAULT_FONT_PT, *(float(sz) for sz in sizes if sz)])
+    """The smallest font of the ``cells`` that print, up to column ``max_col`` (a hidden row
+    or a hidden key row does not count). Each look (font and number format) is read once."""
+    hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+    looks: dict[tuple[int, int], Cell] = {}
+    for cell in cells:
+        # a cell never styled has no style record: openpyxl's default font, which counts
+        # as DEFAULT_FONT_PT below anyway
+        if cell.column <= max_col and cell.row not in hidden_rows and cell._style:
+            looks.setdefault((cell._style.fontId, cell._style.numFmtId), cell)
+    smallest = DEFAULT_FONT_PT
+    for cell in looks.values():
+        if cell.number_format != HIDDEN_FORMAT and cell.font is not None and cell.font.sz:
+            smallest = min(smallest, float(cell.font.sz))
+    return smallest
 
 
 def _print_rows(ws: Worksheet) -> tuple[int, int]:
@@ -108,9 +112,6 @@ def _print_rows(ws: Worksheet) -> tuple[int, int]:
         _, r1, _, r2 = range_boundaries(first)
         return r1 or 1, r2 or ws.max_row
     return 1, ws.max_row
-
-
-_KEY_SHARE = 0.4  # repeated columns take at most this share of a page's width
 
 
 def _key_columns(ws: Worksheet, max_inches: float) -> str | None:
@@ -138,29 +139,25 @@ def office_page(ws: Worksheet, unit: str, period: str) -> int:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.pageOrder = "overThenDown"
     ws.page_margins.left = ws.page_margins.right = MARGIN_IN
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP_IN, MARGIN_BOTTOM_IN
+    ws.page_margins.header, ws.page_margins.footer = HEADER_IN, FOOTER_IN
     ws.sheet_properties.pageSetUpPr.fitToPage = False
 
-    printable = A4_LANDSCAPE_WIDTH_IN - 2 * MARGIN_IN - 0.3
     content = sum(column_inches(ws, c) for c in range(1, last_col + 1))
-    fit = printable / max(content, 0.1) * 100
-    readable = math.ceil(MIN_BODY_PT / _smallest_font(ws, filled, last_col) * 100)
-    scale = int(max(readable, min(100, fit)))
+    scale, fits = office_scale(content, _smallest_font(ws, filled, last_col))
     ws.page_setup.scale = scale
-    if fit < readable and ws.print_title_cols is None:
-        keys = _key_columns(ws, printable * 100 / scale * _KEY_SHARE)
+    if not fits and ws.print_title_cols is None:
+        keys = _key_columns(ws, PRINTABLE_WIDTH_IN * 100 / scale * KEY_SHARE)
         if keys:
             ws.print_title_cols = keys
 
     header, footer = ws.oddHeader, ws.oddFooter
-    header.left.text = _code_text(unit)
-    header.center.text = "&A"  # the sheet's name
-    header.right.text = _code_text(period)
-    footer.left.text = "พิมพ์เมื่อ &D &T"
-    footer.right.text = "หน้า &P จาก &N"
-    for part in (header.left, header.center, header.right, footer.left, footer.right):
-        part.size = 9
+    footer_left, _, footer_right = footer_sections()
+    sections = (*header_sections(unit, period), footer_left, footer_right)
+    parts = (header.left, header.center, header.right, footer.left, footer.right)
+    for part, text in zip(parts, sections, strict=True):
+        part.text = text  # "" too: a unit cleared since the last save is cleared here
+        part.size = HEADER_FOOTER_PT
     return scale
 
 

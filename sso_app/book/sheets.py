@@ -19,8 +19,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.formatting.rule import FormulaRule
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -28,6 +30,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sso_app.files.textsafe import set_text_cell
+from sso_kpi.evaluation import STATUS_TH
+from sso_kpi.scoring import BAND_TH
 
 __all__ = [
     "BAND_CODES",
@@ -35,13 +39,16 @@ __all__ = [
     "add_band_formatting",
     "add_bands_chart",
     "autosize",
+    "band_tint",
     "cell_value",
     "fit_wrapped_rows",
     "print_to_width",
+    "show_codes",
     "write_frame_table",
 ]
 
 BAND_CODES = ("green", "yellow", "red", "grey")
+HIDDEN_FORMAT = ";;;"  # a cell in this number format shows and prints nothing (its value stays)
 CHART_WIDTH_CM = 18.0
 CHART_HEIGHT_CM = 7.5
 LABEL_FONT = Font(bold=True, color="1F3864")
@@ -160,15 +167,69 @@ def _rgb(colour: str) -> str:
     return colour.strip().lstrip("#").upper()
 
 
+TINT_SHARE = 0.4  # a band's colour in its tint; the rest is white
+
+
+def band_tint(colour: str, share: float = TINT_SHARE) -> str:
+    """The light version of a band colour, for a cell that holds text (a band's word, a
+    column label): dark text on a full red or green reads badly; on the tint it reads, and
+    the hue is still the band's. Full colours stay for what holds no text (chart bars, the
+    summary's colour column).
+
+    >>> band_tint("FF0000"), band_tint("#92d050"), band_tint("FFFF00")
+    ('FF9999', 'D3ECB9', 'FFFF99')
+    """
+    rgb = _rgb(colour)
+    channels = (int(rgb[i : i + 2], 16) for i in (0, 2, 4))
+    return "".join(f"{round(c * share + 255 * (1 - share)):02X}" for c in channels)
+
+
+# The words a rule shows in place of a code, each with a number format id of its own: fixed
+# (append only) so that every save writes the same id for the same word, well above the ids
+# openpyxl gives the cells' own formats (164 up, renumbered on every load).
+SHOWN_FORMAT_FIRST_ID = 400
+_SHOWN_WORDS = [*BAND_TH.values(), *STATUS_TH.values()]
+
+
+def shown_as(word: str) -> NumberFormat:
+    """A number format that shows any text as ``word`` (its text section is that literal,
+    without ``@``): in a conditional format, a cell holding a code shows the Thai word while
+    its value, which formulas and readers use, stays the code. Excel and LibreOffice both
+    apply a rule's number format.
+
+    >>> shown_as("เขียว").formatCode
+    ';;;"เขียว"'
+    """
+    if word not in _SHOWN_WORDS:
+        _SHOWN_WORDS.append(word)
+    quoted = word.replace('"', "")
+    return NumberFormat(SHOWN_FORMAT_FIRST_ID + _SHOWN_WORDS.index(word), f';;;"{quoted}"')
+
+
+def _code_rule(top_left: str, text: str, fill: str | None, shown: str | None) -> Rule:
+    """A formula rule (``EXACT(<top-left>,"green")``, relative) for cells holding ``text``."""
+    # Differential fills: Excel paints bgColor for a solid pattern, others fgColor; set both.
+    dxf = DifferentialStyle(
+        fill=PatternFill(fill_type="solid", start_color=fill, end_color=fill) if fill else None,
+        numFmt=shown_as(shown) if shown else None,
+    )
+    return Rule(type="expression", formula=[f'EXACT({top_left},"{text}")'], dxf=dxf,
+                stopIfTrue=False)  # fmt: skip
+
+
 def add_band_formatting(
     ws: Worksheet,
     ref: str,
     colours: Mapping[str, str],
     *,
     words: Mapping[str, str] | None = None,
+    shown: Mapping[str, str] | None = None,
 ) -> None:
-    """Fill cells of ``ref`` whose text is a band code ("green"...) with that band's colour;
-    with ``words`` (code -> Thai word, ``BAND_TH``), cells holding that word instead.
+    """Fill cells of ``ref`` whose text is a band code ("green"...) with that band's colour.
+
+    With ``words`` (code -> Thai word, ``BAND_TH``): cells holding that word instead, on the
+    band's tint (:func:`band_tint`). With ``shown`` (code -> Thai word): cells holding the
+    code show the word instead (:func:`shown_as`), on the tint.
 
     Formula rules (``EXACT(<top-left>,"green")``, relative) rather than "cell equals" rules:
     both Excel and LibreOffice evaluate them the same way and they are case-exact. A UDF
@@ -180,12 +241,19 @@ def add_band_formatting(
         colour = colours.get(code)
         if not colour:
             continue
-        rgb = _rgb(colour)
-        # Differential fills: Excel paints bgColor for a solid pattern, others fgColor; set both.
-        fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
         text = words.get(code, code) if words is not None else code
-        rule = FormulaRule(formula=[f'EXACT({top_left},"{text}")'], fill=fill, stopIfTrue=False)
-        ws.conditional_formatting.add(ref, rule)
+        word = shown.get(code) if shown is not None else None
+        fill = band_tint(colour) if words is not None or word else _rgb(colour)
+        ws.conditional_formatting.add(ref, _code_rule(top_left, text, fill, word))
+
+
+def show_codes(ws: Worksheet, ref: str, shown: Mapping[str, str]) -> None:
+    """Cells of ``ref`` holding a code of ``shown`` (``STATUS_TH``: "not_due") show its Thai
+    word ("ยังไม่ถึงกำหนด") on screen and on paper; their value stays the code."""
+    min_col, min_row, _, _ = range_boundaries(ref)
+    top_left = f"{get_column_letter(min_col)}{min_row}"
+    for code, word in shown.items():
+        ws.conditional_formatting.add(ref, _code_rule(top_left, code, None, word))
 
 
 def add_bands_chart(
@@ -317,11 +385,19 @@ _PAPER_IN = {9: (8.27, 11.69), 1: (8.5, 11.0)}  # A4, Letter
 _UNIT_PT = 7.6
 
 
+DEFAULT_COLUMN_WIDTH = 8.43  # characters: Excel's width of a column nobody sized
+
+
+def width_inches(width: float | None) -> float:
+    """Printed width in inches of a column ``width`` characters wide (the wider of Excel's
+    and LibreOffice's)."""
+    return (width or DEFAULT_COLUMN_WIDTH) * _UNIT_PT / 72 + 5 / 96
+
+
 def column_inches(ws: Worksheet, col: int) -> float:
-    """Printed width of a column in inches (the wider of Excel's and LibreOffice's)."""
+    """Printed width of a column of ``ws`` in inches (see :func:`width_inches`)."""
     dim = ws.column_dimensions.get(get_column_letter(col))
-    width = dim.width if dim is not None and dim.width else 8.43
-    return width * _UNIT_PT / 72 + 5 / 96
+    return width_inches(dim.width if dim is not None else None)
 
 
 def print_to_width(

@@ -90,18 +90,18 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
 }
 NUMBER_FORMATS[layout.TABLE_FUNDS] = NUMBER_FORMATS[layout.TABLE_SUMMARY]
 
-HEADINGS = {
-    layout.TABLE_SUMMARY: "1. สรุปผลตามประเด็นยุทธศาสตร์ / by strategy",
-    layout.TABLE_FUNDS: "2. สรุปผลตามกองทุน / by fund",
-    layout.TABLE_ATTENTION: "3. งาน/โครงการที่ต้องติดตาม (สีแดง หรือยังไม่รายงานผล) / to follow up",
-    layout.TABLE_DISBURSEMENT: "4. ผลการเบิกจ่ายงบประมาณ / budget disbursement",
-    layout.TABLE_PROJECTS: "5. ผลรายงาน/โครงการ / every project",
+HEADINGS = {  # Thai only: the sheet is printed and handed in
+    layout.TABLE_SUMMARY: "1. สรุปผลตามประเด็นยุทธศาสตร์",
+    layout.TABLE_FUNDS: "2. สรุปผลตามกองทุน",
+    layout.TABLE_ATTENTION: "3. งาน/โครงการที่ต้องติดตาม (สีแดง หรือยังไม่รายงานผล)",
+    layout.TABLE_DISBURSEMENT: "4. ผลการเบิกจ่ายงบประมาณ",
+    layout.TABLE_PROJECTS: "5. ผลรายงาน/โครงการ",
 }
 # Columns holding band codes, coloured by conditional formatting.
 BAND_CODE_COLUMNS = {layout.TABLE_PROJECTS: ("band",)}
 
 TITLE_ROW = 1
-FIRST_BLOCK_ROW = 6  # title lines in rows 1-4, a blank row
+FIRST_BLOCK_ROW = 6  # title lines in rows 1-3, blank rows
 GAP_ROWS = 2
 CHART_ROWS = 16  # rows the band chart covers (~8 cm at the default row height)
 
@@ -136,16 +136,15 @@ class SummaryFrames:
 
 
 def title_lines(settings: Settings, quarter: int) -> list[str]:
-    """The sheet's heading: office, unit, quarter with its months in พ.ศ., cumulative span."""
+    """The sheet's heading, in Thai: office, unit, quarter with its months in พ.ศ.,
+    cumulative span."""
     unit = f" {settings.unit}" if settings.unit else ""
     year_word = "ปีงบประมาณ" if settings.year_kind == "fiscal" else "ปี"
     return [
         f"สรุปผลการดำเนินงานตามแผนปฏิบัติราชการ{unit}",
         f"{year_word} พ.ศ. {settings.year_be} "
         f"{quarter_label(quarter, settings.year_kind, settings.year_be)}",
-        f"ผลสะสม / cumulative: {cumulative_label(quarter, settings.year_kind, settings.year_be)}",
-        f"Quarterly summary, Q{quarter} {settings.year_be - 543} "
-        f"({'fiscal' if settings.year_kind == 'fiscal' else 'calendar'} year)",
+        f"ผลสะสม: {cumulative_label(quarter, settings.year_kind, settings.year_be)}",
     ]
 
 

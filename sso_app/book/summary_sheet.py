@@ -12,11 +12,13 @@ from sso_app.book import layout
 from sso_app.book.sheets import (
     CHART_WIDTH_CM,
     HEADING_FONT,
+    HIDDEN_FORMAT,
     TITLE_FONT,
     activate_sheet,
     add_band_formatting,
     add_bands_chart,
     autosize,
+    band_tint,
     fit_wrapped_rows,
     fresh_sheet,
     print_to_width,
@@ -90,7 +92,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
         first_series_col=left + list(summary.columns).index(GREEN),
         n_series=3,
         anchor=f"{get_column_letter(chart_col)}{chart_row}",
-        title=f"จำนวนงาน/โครงการตามแถบสี ไตรมาสที่ {frames.quarter} / projects per band",
+        title=f"จำนวนงาน/โครงการตามแถบสี ไตรมาสที่ {frames.quarter}",
         colours=[frames.colours[b] for b in (GREEN, YELLOW, RED)],
         skip_last_rows=1,  # the total row
         series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
@@ -112,6 +114,10 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     )
     last_row = max(frames.last_row(name) for name in BLOCK_ORDER)
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+    # The projects table runs over pages: its Thai labels head every page after its first
+    # (Excel and LibreOffice repeat title rows from the page they are on, not before).
+    labels_row = frames.anchors[layout.TABLE_PROJECTS][0] + 1
+    ws.print_title_rows = f"{labels_row}:{labels_row}"
     print_to_width(ws, landscape=True, last_col=last_col)
     ws.sheet_view.showGridLines = False
     protect_rebuilt(ws)
@@ -121,6 +127,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
 
 
 WRAPPED_WIDTHS = {"project_name": 24.0, "unit": 12.0}
+BAND_LABEL_FONT = Font(bold=True)
 
 
 def _chart_last_col(ws: Worksheet, chart_col: int) -> int:
@@ -155,17 +162,19 @@ def _print_no_codes(ws: Worksheet, col: int, label_row: int, first: int, last: i
     (format ``;;;``), their colour and Thai word are in the next columns."""
     ws.cell(row=label_row, column=col).value = None
     for r in range(first, last + 1):
-        ws.cell(row=r, column=col).number_format = ";;;"
+        ws.cell(row=r, column=col).number_format = HIDDEN_FORMAT
 
 
 def _colour_band_labels(
     ws: Worksheet, table: pd.DataFrame, row: int, col: int, colours: dict[str, str]
 ) -> None:
-    """Fill the Thai label cells of the green/yellow/red count columns with their colour."""
+    """Fill the Thai label cells of the green/yellow/red count columns with their tint, in
+    black (a label on a full red, or dark blue on its tint, reads badly; the bars of the
+    chart carry the full colours)."""
     for j, column in enumerate(table.columns):
         band = str(column).removesuffix("_pct")
         if band in (GREEN, YELLOW, RED):
-            rgb = colours[band]
-            ws.cell(row=row, column=col + j).fill = PatternFill(
-                fill_type="solid", start_color=rgb, end_color=rgb
-            )
+            rgb = band_tint(colours[band])
+            cell = ws.cell(row=row, column=col + j)
+            cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+            cell.font = BAND_LABEL_FONT

@@ -16,8 +16,25 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from sso_app.book import layout, summary
 from sso_app.book.layout import NATIONAL_KPI_TABLE, NATIONAL_NOTES_TABLE
+from sso_app.book.page_rules import (
+    DEFAULT_FONT_PT,
+    FOOTER_IN,
+    HEADER_IN,
+    KEY_COLUMN,
+    KEY_SHARE,
+    MARGIN_BOTTOM_IN,
+    MARGIN_IN,
+    MARGIN_TOP_IN,
+    PAPER_A4,
+    PRINTABLE_WIDTH_IN,
+    footer_sections,
+    header_sections,
+    header_string,
+    office_scale,
+    period_text,
+)
 from sso_app.book.settings import Settings, settings_rows
-from sso_app.book.sheets import display_width
+from sso_app.book.sheets import band_tint, display_width, width_inches
 from sso_app.book.summary import COUNT_FORMAT, MONEY_FORMAT, PCT_FORMAT, band_table, title_lines
 from sso_app.files.checks import check_workbook_file
 from sso_app.files.writing import atomic_write
@@ -246,10 +263,11 @@ class NationalSheet:
         for i, line in enumerate(lines, start=1):
             self.xs.write(i, 1, line, wb.fmt(bold=True, font_size=14 if i == 1 else 12))
         self.row = len(lines) + 2
-        ws = self.xs.ws
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        self.last_row = len(lines)  # of the tables and charts written so far
+        self.last_col = 1
+        self.repeated: tuple[int, int] | None = None  # label and header rows of the last table
+        self.key_col: int | None = None  # the kpi_name column, repeated on pages across
+        self.chart_cols: list[int] = []  # where the charts beside the tables start
 
     def table(
         self,
@@ -269,8 +287,8 @@ class NationalSheet:
         top = self.row + 1
         columns = list(shown.columns)
         long = [c for c in columns if c in LONG_TEXT]
-        fills = {  # the report's coloured header cells
-            c: self.colours[c.removesuffix("_pct")]
+        fills = {  # the report's coloured header cells, on the band's tint (they hold text)
+            c: band_tint(self.colours[c.removesuffix("_pct")])
             for c in columns
             if c in (GREEN, YELLOW, RED, "green_pct", "yellow_pct", "red_pct")
         }
@@ -296,11 +314,43 @@ class NationalSheet:
         for i in np.flatnonzero(lines > 1):  # rows do not grow by themselves in LibreOffice
             self.xs.ws.set_row(header + int(i), ROW_PT * min(lines[i], 27))
         self.row = max(last, top + min_rows) + 3
+        self.last_row = max(self.last_row, last, top + min_rows)
+        self.last_col = max(self.last_col, len(columns))
+        self.repeated = (top, header)
+        if KEY_COLUMN in columns and self.key_col is None:
+            self.key_col = columns.index(KEY_COLUMN) + 1
         return ref
 
     def finish(self) -> None:
-        """Column widths from the contents (titles and headings left out), long texts wrap."""
-        self.xs.finish(self.widths, maximum=40)
+        """Column widths from the contents (titles and headings left out), long texts wrap;
+        then the office page (:meth:`page`)."""
+        self.page(self.xs.finish(self.widths, maximum=40))
+
+    def page(self, widths: Mapping[int, float]) -> None:
+        """The office page of the book's sheets (:mod:`sso_app.book.page_rules`), through
+        XlsxWriter: A4 landscape; a scale that prints the tables and charts one page wide but
+        never below 8 pt text (wider: more pages across, then down, the kpi_name columns
+        repeated); the last table's label and header rows on each page after its first; the
+        unit, the sheet, the period, the print date and "หน้า x จาก y"."""
+        ws = self.xs.ws
+        ws.set_landscape()
+        ws.set_paper(PAPER_A4)
+        ws.set_margins(left=MARGIN_IN, right=MARGIN_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN)
+        unit, period = self.book.page_texts
+        ws.set_header(header_string(header_sections(unit, period)), {"margin": HEADER_IN})
+        ws.set_footer(header_string(footer_sections()), {"margin": FOOTER_IN})
+        ws.print_across()
+        inches = [width_inches(widths.get(c)) for c in range(1, self.last_col + 1)]
+        scale, fits = office_scale(sum(inches), DEFAULT_FONT_PT)
+        ws.set_print_scale(scale)
+        ws.print_area(0, 0, max(self.last_row, 1) - 1, self.last_col - 1)
+        if self.chart_cols and not fits:  # a chart starts a page across: not cut in two
+            ws.set_v_pagebreaks(sorted({c - 1 for c in self.chart_cols}))  # after column c - 1
+        if self.repeated is not None:  # the last table's: the pages after it are its own
+            ws.repeat_rows(self.repeated[0] - 1, self.repeated[1] - 1)
+        room = PRINTABLE_WIDTH_IN * 100 / scale * KEY_SHARE
+        if not fits and self.key_col is not None and sum(inches[: self.key_col]) <= room:
+            ws.repeat_columns(0, self.key_col - 1)
 
     def chart(
         self,
@@ -312,8 +362,9 @@ class NationalSheet:
         title: str,
         skip_last_rows: int = 0,
     ) -> None:
-        """The stacked band chart (green, yellow, red) with the Thai band names as series."""
-        self.xs.bands_chart(
+        """The stacked band chart (green, yellow, red) with the Thai band names as series;
+        the print area reaches the column its right edge falls in."""
+        cols, rows = self.xs.bands_chart(
             table_ref=ref,
             categories_col=categories_col,
             first_series_col=first_series_col,
@@ -323,6 +374,10 @@ class NationalSheet:
             series_titles=[BAND_TH[b] for b in (GREEN, YELLOW, RED)],
             skip_last_rows=skip_last_rows,
         )
+        col, row, _, _ = range_boundaries(anchor)
+        self.chart_cols.append(col)
+        self.last_col = max(self.last_col, col + cols - 1)
+        self.last_row = max(self.last_row, row + rows - 1)
 
 
 def national_title(year_be: int, year_kind: str, quarter: int, n_units: int) -> list[str]:
@@ -436,6 +491,7 @@ def national_workbook(
     colours = dict(DEFAULT_BANDS.colours)
     title = national_title(year_be, year_kind, national.quarter, len(national.units))
     wb = XlsxBook()
+    wb.page_texts = (NATIONAL_UNIT, period_text(year_be, national.quarter))
     sheets = [
         files_sheet(wb, files, title, colours),
         summary_sheet(wb, national, title, colours),

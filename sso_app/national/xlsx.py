@@ -47,6 +47,8 @@ class XlsxBook:
         )
         self._formats: dict[tuple, object] = {}
         self._data: bytes | None = None
+        # (unit, period) in every page header (sso_app.book.page_rules.header_sections)
+        self.page_texts: tuple[str, str] = ("", "")
 
     def fmt(self, **props: object) -> object:
         key = tuple(sorted(props.items()))
@@ -136,8 +138,9 @@ class XlsxSheet:
             if label:
                 props = {"bold": True, "font_color": "#1F3864", "text_wrap": True}
                 props["valign"] = "vcenter"
-                if column in label_fills:
+                if column in label_fills:  # a band's tint: black reads on it, dark blue less
                     props |= {"bg_color": f"#{label_fills[column]}", "pattern": 1}
+                    props["font_color"] = "#000000"
                 self.write(top, j, label, self.book.fmt(**props))
         header = top + 1
         n_rows = max(len(frame), 1)
@@ -195,8 +198,9 @@ class XlsxSheet:
         colours: Sequence[str],
         series_titles: Sequence[str],
         skip_last_rows: int = 0,
-    ) -> None:
-        """The stacked bar chart of band counts per category (as ``add_bands_chart``)."""
+    ) -> tuple[int, int]:
+        """The stacked bar chart of band counts per category (as ``add_bands_chart``);
+        returns how many (columns, rows) of default size it covers (its size in Excel)."""
         first, last_cell = table_ref.split(":")
         min_row = int(re.sub(r"\D", "", first))
         max_row = int(re.sub(r"\D", "", last_cell))
@@ -224,15 +228,21 @@ class XlsxSheet:
         height_cm = max(CHART_HEIGHT_CM, 1.2 * (last - min_row) + 3)
         chart.set_size({"width": _px(CHART_WIDTH_CM), "height": _px(height_cm)})
         self.ws.insert_chart(anchor, chart)
+        # Excel's default column is 64 pixels wide, its default row 20 pixels high.
+        return math.ceil(_px(CHART_WIDTH_CM) / 64), math.ceil(_px(height_cm) / 20)
 
-    def finish(self, widths: Mapping[int, float], *, maximum: float = 40.0) -> None:
+    def finish(self, widths: Mapping[int, float], *, maximum: float = 40.0) -> dict[int, float]:
         """Column widths from the texts written (Thai-aware, as ``autosize``); ``widths``
-        (column → width) win."""
-        for col, width in self._longest.items():
-            if col not in widths:
-                self.ws.set_column(col - 1, col - 1, min(maximum, max(6.0, width * 1.15 + 2)))
-        for col, width in widths.items():
+        (column → width) win. Returns every width set (column → characters)."""
+        out = {
+            col: min(maximum, max(6.0, width * 1.15 + 2))
+            for col, width in self._longest.items()
+            if col not in widths
+        }
+        out |= widths
+        for col, width in out.items():
             self.ws.set_column(col - 1, col - 1, width)
+        return out
 
     def cell(self, row: int, col: int) -> str:
         return xl_rowcol_to_cell(row - 1, col - 1)

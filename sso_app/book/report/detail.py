@@ -29,6 +29,7 @@ from sso_app.book.report.data import (
 )
 from sso_app.book.report.measure import lines_needed, row_points
 from sso_app.book.report.sheet import CENTRE, HEAD_FILL, Cell, ReportSheet
+from sso_app.book.sheets import band_tint
 from sso_kpi.periods import cumulative_label
 from sso_kpi.scoring import GREY, NOT_REPORTED, OK
 
@@ -212,7 +213,8 @@ class DetailWriter:
         average = p["average_pct"]
         band = str(p["band"])
         value = None if pd.isna(average) else float(printed_pct(average))
-        fill = None if band == GREY else self.data.settings.colours.get(band)
+        colour = None if band == GREY else self.data.settings.colours.get(band)
+        fill = band_tint(colour) if colour else None  # the figure on the band's tint
         s.write([
             Cell(None),
             Cell(AVERAGE_TEXT, self.pct_col - 2, bold=True),

@@ -25,7 +25,7 @@ from sso_app.book.report.data import (
 )
 from sso_app.book.report.measure import row_points
 from sso_app.book.report.sheet import CENTRE, HEAD_FILL, Cell, ReportSheet
-from sso_app.book.sheets import add_bands_chart
+from sso_app.book.sheets import add_bands_chart, band_tint
 from sso_app.files.textsafe import set_text_cell
 from sso_kpi.consolidation import UNIT_KEY
 from sso_kpi.periods import cumulative_label
@@ -155,7 +155,7 @@ def cover_sheet(wb: Workbook, data: ReportData) -> ReportSheet:
     s.write([Cell("เกณฑ์การประเมิน", s.n_cols, bold=True, box=False)])
     s.write([Cell("ประเมินจากตัวชี้วัดของงาน/โครงการ 3 ระดับ ได้แก่", s.n_cols, box=False)])
     for i, (band, level, meaning) in enumerate(criteria_lines(settings), start=1):
-        s.write([Cell(f"{i}. {level}", fill=settings.colours[band], bold=True),
+        s.write([Cell(f"{i}. {level}", fill=band_tint(settings.colours[band]), bold=True),
                  Cell(meaning, s.n_cols - 1)])  # fmt: skip
     s.finish()
     return s
@@ -213,18 +213,19 @@ def band_rows(summary: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def _band_table(s: ReportSheet, rows: pd.DataFrame, heading: str, colours: dict) -> None:
+    tint = {b: band_tint(c) for b, c in colours.items()}  # labels on the band's tint
     s.block(row_points(2) + row_points(1) * (len(rows) + 1))
     first = [Cell(heading, bold=True, fill=HEAD_FILL, align=CENTRE),
              Cell("จำนวนงาน/โครงการที่ประเมิน", bold=True, fill=HEAD_FILL, align=CENTRE)]  # fmt: skip
-    bands = [Cell(f"{BAND_TH[b]} ({BAND_MEANING_TH[b]})", 2, bold=True, fill=colours[b],
+    bands = [Cell(f"{BAND_TH[b]} ({BAND_MEANING_TH[b]})", 2, bold=True, fill=tint[b],
                   align=CENTRE) for b in (GREEN, YELLOW, RED)]  # fmt: skip
     top = s.row
-    s.write([*first, *bands, Cell("ไม่ได้ประเมิน", bold=True, fill=colours[GREY], align=CENTRE)])
+    s.write([*first, *bands, Cell("ไม่ได้ประเมิน", bold=True, fill=tint[GREY], align=CENTRE)])
     second = [Cell(None, fill=HEAD_FILL), Cell(None, fill=HEAD_FILL)]
     for b in (GREEN, YELLOW, RED):
-        second += [Cell("จำนวน", bold=True, fill=colours[b], align=CENTRE),
-                   Cell("ร้อยละ", bold=True, fill=colours[b], align=CENTRE)]  # fmt: skip
-    s.write([*second, Cell(None, fill=colours[GREY])])
+        second += [Cell("จำนวน", bold=True, fill=tint[b], align=CENTRE),
+                   Cell("ร้อยละ", bold=True, fill=tint[b], align=CENTRE)]  # fmt: skip
+    s.write([*second, Cell(None, fill=tint[GREY])])
     for col in (1, 2, 9):
         s.ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
     for _, r in rows.iterrows():
@@ -271,7 +272,7 @@ def page2_sheet(wb: Workbook, data: ReportData, strategy_rows: pd.DataFrame) -> 
     s.block(row_points(1) * 4)
     s.placed(s.line("ผลที่ได้จากการประเมินผลการดำเนินงาน", size=12, bold=True))
     for band, sentence in level_sentences(ev, settings):
-        label = Cell(BAND_TH[band], fill=colours[band], bold=True, align=CENTRE)
+        label = Cell(BAND_TH[band], fill=band_tint(colours[band]), bold=True, align=CENTRE)
         s.write([label, Cell(sentence, s.n_cols - 1, box=False)])
     s.gap()
     _chart(s, strategy_rows, f"จำนวนงาน/โครงการตามแถบสี ไตรมาสที่ {q}", colours)
@@ -402,7 +403,7 @@ def _num(value: object) -> float | None:
 def ranking_sheet(wb: Workbook, data: ReportData) -> ReportSheet:
     """The unit ranking (tbl_units): rank, unit, projects, evaluated, bands, % green, mean."""
     s = ReportSheet(wb, "อันดับหน่วยงาน", RANK_WIDTHS)
-    colours = data.settings.colours
+    colours = {b: band_tint(c) for b, c in data.settings.colours.items()}  # labels: the tints
     s.placed(s.line(f"ผลรายหน่วยงาน ไตรมาสที่ {data.quarter}: {data.unit_line}", size=13, bold=True))
     s.placed(s.line("เรียงตามสัดส่วนงาน/โครงการสีเขียว แล้วตามค่าเฉลี่ยผลสำเร็จ "
                     "(คิดไม่เกินร้อยละ 100 ต่อโครงการ)"))  # fmt: skip
