@@ -63,9 +63,12 @@ def _grid(value: object) -> Grid:
 
 
 def _cells(value: object, n: int | None = None) -> list[object]:
-    """Flatten a range row by row to one list; a single cell broadcasts to ``n`` rows."""
+    """Flatten a range row by row to one list; a single cell broadcasts to ``n`` rows.
+
+    Ranges are rectangular, as xlwings passes them: a first row of one cell is a column.
+    """
     grid = _grid(value)
-    if grid and len(grid[0]) == 1 and sum(map(len, grid)) == len(grid):  # one column
+    if grid and len(grid[0]) == 1:  # one column: each row's cell, without iterating rows
         cells = list(map(_FIRST, grid))
     else:
         cells = list(itertools.chain.from_iterable(grid))
@@ -84,31 +87,48 @@ def _column(value: object, n: int | None = None) -> pd.Series:
 _THAI_DIGIT = re.compile("[๐-๙]")
 _BLANK_MONTHS = [None] * 12  # a row of the month block left blank, as xlwings passes it
 
-# What Excel hands over for a number or an empty cell: these need no reading at all.
-_PLAIN = {float, int, type(None)}
-
 
 def _read_numbers(cells: list[object]) -> tuple[np.ndarray, list[str | None] | None]:
     """Numbers of a flat list of cells, and a note per cell where one could not be read
-    (None: every cell was read). A range of numbers and blanks, what Excel nearly always
-    passes, is converted in one step; anything else goes through the engine's reader."""
-    if cells.count(None) == len(cells):  # a blank block (the months nobody types)
-        return np.full(len(cells), np.nan), None
-    if set(map(type, cells)) <= _PLAIN:
-        try:
-            values = np.array(cells, dtype="float64")  # None becomes NaN
-        except OverflowError:  # an int past any float: the reader says so
-            values = np.array([np.inf])
+    (None: every cell was read)."""
+    return _read_array(np.fromiter(cells, dtype=object, count=len(cells)))
+
+
+def _read_array(cells: np.ndarray) -> tuple[np.ndarray, list[str | None] | None]:
+    """:func:`_read_numbers` of the cells as an object array.
+
+    A range of numbers and blanks, what Excel nearly always passes, is typed in one step in
+    C (pandas infers a float or integer column only when every cell is a Python number or
+    None: never for text, TRUE/FALSE or dates); anything else goes through the engine's
+    reader, which parses typed text ("1,234", Thai digits) and notes what it cannot read.
+    """
+    if not len(cells):
+        return np.zeros(0), None
+    typed = pd.Series(cells, copy=False).infer_objects()
+    if typed.dtype.kind in "fiu":
+        values = typed.to_numpy("float64")  # None is NaN
         with np.errstate(invalid="ignore"):
             if not (np.abs(values) > MAX_ABS).any():  # no inf, nothing absurd: nothing to say
                 return values, None
+    elif np.equal(cells, None).all():  # a blank block (the months nobody types)
+        return np.full(len(cells), np.nan), None
     parsed = parse_numbers(pd.Series(cells, dtype=object))
     notes = [None if p is None else f"{p[0]} / {p[1]}" for p in parsed.problems]
     return parsed.values.to_numpy("float64"), notes
 
 
 def _numbers(value: object, n: int | None = None) -> tuple[np.ndarray, list[str | None]]:
-    values, notes = _read_numbers(_cells(value, n))
+    """The numbers of a range (flattened row by row) and a note per cell, [] when none."""
+    grid = _grid(value)
+    if grid and len(grid[0]) == 1:  # one column: straight into an array, as _cells reads it
+        cells = np.fromiter(map(_FIRST, grid), dtype=object, count=len(grid))
+        if n is not None and len(cells) == 1 and n != 1:
+            cells = np.repeat(cells, n)
+        if n is not None and len(cells) != n:
+            raise CallError(SHAPE_ERROR)
+        values, notes = _read_array(cells)
+    else:
+        values, notes = _read_numbers(_cells(grid, n))
     return values, notes or []
 
 
@@ -123,7 +143,7 @@ def _keys(cells: list[object]) -> np.ndarray:
     """Cells as key text (``key_text``: 1 and "1" one project); plain ASCII text, what ids
     nearly always are, only needs stripping."""
     if set(map(type, cells)) == {str} and "".join(cells).isascii():
-        return np.array([c.strip() for c in cells], dtype=object)
+        return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
     return key_text(pd.Series(cells, dtype=object)).to_numpy(object)
 
 
@@ -143,11 +163,16 @@ def _words(value: object, n: int, words: dict[str, str], default: str) -> np.nda
     if None in found:
         pairs = zip(found, cells, strict=True)
         found = [f if f is not None else _word(c, words, default) for f, c in pairs]
-    return np.array(found, dtype=object)
+    return np.fromiter(found, dtype=object, count=len(found))
 
 
-def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> Grid:
-    """One column back to Excel: NaN as an empty cell, a problem note where there is one."""
+def _out(
+    values: Sequence[object], notes: Sequence[str | None] | None = (), *, words: bool = False
+) -> Grid:
+    """One column back to Excel: NaN as an empty cell, a problem note where there is one.
+
+    ``words``: the values are words from a fixed list (statuses, bands), never empty.
+    """
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         # Numbers in C: Python floats (as ``tolist`` makes them), NaN an empty cell.
         cells = values.astype(object)
@@ -155,9 +180,10 @@ def _out(values: Sequence[object], notes: Sequence[str | None] | None = ()) -> G
         rows = cells.reshape(-1, 1).tolist()
     else:
         cells = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
-        rows = cells.astype(object).reshape(-1, 1).tolist()
-        for i in np.flatnonzero(cells != cells):  # NaN != NaN: an empty cell
-            rows[i] = [None]
+        rows = cells.reshape(-1, 1).tolist()
+        if not words:
+            for i in np.flatnonzero(pd.isna(cells)):  # NaN (or None): an empty cell
+                rows[i] = [None]
     for i, note in enumerate(notes or ()):
         if note and i < len(rows):
             rows[i] = [note]
@@ -300,7 +326,7 @@ def SSO_STATUS(plan, result, direction=None, plan_status=None, project_ids=None,
     r, r_notes = _numbers(result, len(p))
     _, status = achievement(p, r, _words(direction, len(p), DIRECTION_WORDS, "higher"))
     status = np.where(_cancelled(plan_status, project_ids, quarter, len(p)), CANCELLED, status)
-    return _out(status, _merge(p_notes, r_notes))
+    return _out(status, _merge(p_notes, r_notes), words=True)
 
 
 @xw.func(category=CATEGORY)
@@ -317,7 +343,7 @@ def SSO_BAND(pct, green_at=100, yellow_at=50):
     # แถบสี: green / yellow / red / grey from per cents (rounded half up first).
     values, notes = _numbers(pct)
     rule = BandRule(green_at=float(green_at), yellow_at=float(yellow_at))
-    return _out(band(values, rule), notes)
+    return _out(band(values, rule), notes, words=True)
 
 
 @xw.func(category=CATEGORY)
@@ -474,11 +500,11 @@ def SSO_PERIOD(quarterly, months, aggregation, quarter, pair=None):
             "ต้องเลือก 4 คอลัมน์ไตรมาสและ 12 คอลัมน์เดือน / select 4 quarter and 12 month columns"
         )
     n = len(q_grid)
-    q_values, q_notes = _read_numbers(_cells(q_grid))
-    if all(map(_BLANK_MONTHS.__eq__, m_grid)):  # the months nobody types: compared row by row
+    q_values, q_notes = _read_array(np.fromiter(itertools.chain.from_iterable(q_grid), object))
+    if m_grid.count(_BLANK_MONTHS) == len(m_grid):  # the months nobody types, row by row
         m_values, m_notes = None, None
     else:
-        m_values, m_notes = _read_numbers(_cells(m_grid))
+        m_values, m_notes = _read_array(np.fromiter(itertools.chain.from_iterable(m_grid), object))
     notes = None
     if q_notes or m_notes:  # a row shows its first unreadable cell, quarters before months
         q_notes, m_notes = q_notes or [None] * (4 * n), m_notes or [None] * (12 * n)

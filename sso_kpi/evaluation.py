@@ -90,6 +90,11 @@ def _text(values: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object, copy=False)
 
 
+def _blank(index: pd.Index) -> pd.Series:
+    """A text column of "" (no mark on any row)."""
+    return pd.Series("", index=index, dtype="str")
+
+
 def evaluate(
     kpis: pd.DataFrame | Imported,
     quarter: int,
@@ -133,9 +138,7 @@ def evaluate(
     frame["achievement_pct"] = pct
     frame["status"] = _text(STATUS_TEXT[status], frame.index)
     frame["band"] = _text(BAND_CODES[kpi_band], frame.index)
-    frame["mark"] = (
-        marks(source) if cancelled is not None else pd.Series("", index=frame.index, dtype="str")
-    )
+    frame["mark"] = marks(source) if cancelled is not None else _blank(frame.index)
 
     ids = source["project_id"].to_numpy(object)
     codes, uniques = pd.factorize(ids)
@@ -151,20 +154,25 @@ def evaluate(
     due = status <= NOT_REPORTED_CODE
     weight = source["weight"].to_numpy("float64", na_value=np.nan)
     use = due & ~np.isnan(weight) & ~np.isnan(pct)
-    weighted = np.bincount(codes[use], weights=(weight * pct)[use], minlength=n_projects)
-    total = np.bincount(codes[use], weights=weight[use], minlength=n_projects)
+    # Rows left out add 0.0, which changes no sum (bincount adds in row order from +0.0):
+    # cheaper than taking the rows that count out of every column.
+    weighted = np.bincount(codes, weights=np.where(use, weight * pct, 0.0), minlength=n_projects)
+    total = np.bincount(codes, weights=np.where(use, weight, 0.0), minlength=n_projects)
     average = np.full(n_projects, np.nan)
     np.divide(weighted, total, out=average, where=total > 0)
     project_band = band_codes(average, rule)
 
-    # The budget is the first one typed, as planners often fill it on one row only.
+    # The budget is the first one typed, as planners often fill it on one row only. Most
+    # projects type it on their first row; only the rest are looked for further down.
     budget = source["budget"].to_numpy("float64", na_value=np.nan)
-    typed = np.flatnonzero(~np.isnan(budget))
-    first_typed = np.full(n_projects, n, dtype=np.intp)
-    np.minimum.at(first_typed, codes[typed], typed)
-    has_budget = first_typed < n
-    project_budget = np.full(n_projects, np.nan)
-    project_budget[has_budget] = budget[first_typed[has_budget]]
+    project_budget = budget[first_rows]
+    missing = np.isnan(project_budget)
+    if missing.any():
+        later = np.flatnonzero(missing[codes] & ~np.isnan(budget))
+        first_typed = np.full(n_projects, n, dtype=np.intp)
+        np.minimum.at(first_typed, codes[later], later)
+        found = first_typed < n
+        project_budget[found] = budget[first_typed[found]]
 
     per_status = np.bincount(
         codes * len(STATUS_TEXT) + status, minlength=n_projects * len(STATUS_TEXT)
@@ -183,11 +191,12 @@ def evaluate(
     columns["n_not_reported"] = per_status[:, NOT_REPORTED_CODE]
     columns["n_invalid"] = per_status[:, INVALID_CODE]
     columns["n_cancelled"] = per_status[:, CANCELLED_CODE]
-    projects = pd.DataFrame(columns, copy=False)
     if cancelled is None:  # nothing marked: no project is left out of page 2's counts
-        projects["mark"] = pd.Series("", index=projects.index, dtype="str")
+        columns["mark"] = _blank(pd.RangeIndex(n_projects))
+        projects = pd.DataFrame(columns, copy=False)
         counted, counted_bands = projects, project_band
     else:
+        projects = pd.DataFrame(columns, copy=False)
         dropped = list(cancelled_projects(source))
         projects["mark"] = np.where(projects["project_id"].isin(dropped), PROJECT_MARK, "")
         counting = (projects["mark"] != PROJECT_MARK).to_numpy()  # page 2 leaves out ยกเลิกแผนงาน

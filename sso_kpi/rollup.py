@@ -131,10 +131,13 @@ def band_summary(
     # only the distinct keys are turned into text, then grouped once more. A project with
     # no key is counted under none.
     groups, labels = pd.factorize(np.array([str(u) for u in uniques], dtype=object))
-    key = np.where(keys >= 0, groups[np.maximum(keys, 0)], -1) if len(groups) else keys
-    known = (band_codes >= 0) & (key >= 0)
+    if len(groups) and not np.array_equal(groups, np.arange(len(groups))):  # merged as text
+        keys = np.where(keys >= 0, groups[np.maximum(keys, 0)], -1)
     width = len(bands)
-    flat = np.bincount(key[known] * width + band_codes[known], minlength=len(labels) * width)
+    if len(keys) and min(keys.min(), band_codes.min()) < 0:  # some project is not counted
+        known = (band_codes >= 0) & (keys >= 0)
+        keys, band_codes = keys[known], band_codes[known]
+    flat = np.bincount(keys * width + band_codes, minlength=len(labels) * width)
     counts = flat.reshape(len(labels), width)  # green, yellow, red, grey per key
     evaluated = counts[:, :3].sum(axis=1)
     share = np.where(evaluated > 0, evaluated, np.nan)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .values import round_half_up
+from .values import rounds_to_at_least
 
 OK, NOT_REPORTED, NOT_DUE, INVALID = "ok", "not_reported", "not_due", "invalid"
 STATUSES = (OK, NOT_REPORTED, NOT_DUE, INVALID)
@@ -75,26 +75,33 @@ def achievement_codes(
 
     ``lower`` is a boolean column (lower is better); NaN in ``cap`` means no cap.
     """
-    due = ~np.isnan(plan)
-    reported = ~np.isnan(result)
-    with np.errstate(invalid="ignore"):  # NaN compares false: not due / not reported
-        invalid = due & ((plan < 0) | (result < 0))
-    numerator = np.where(lower, plan, result)
-    denominator = np.where(lower, result, plan)
+    not_due = np.isnan(plan)
+    not_reported = np.isnan(result)
+    if lower.any():
+        numerator = np.where(lower, plan, result)
+        denominator = np.where(lower, result, plan)
+    else:  # nearly every plan: higher is better throughout
+        numerator, denominator = result, plan
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = numerator / denominator * 100.0
+        ratio = numerator / denominator
+        ratio *= 100.0
     # A zero denominator: higher-is-better with a zero plan is met by any result; lower-is-
     # better with a zero result is met whatever the plan. The lower case with plan 0 and a
     # positive result (numerator 0) is a plain 0 already.
-    ratio[denominator == 0] = 100.0
-    capped = np.fmin(ratio, cap)  # fmin: a NaN cap leaves the ratio as it is
+    np.copyto(ratio, 100.0, where=denominator == 0)
+    capped = np.fmin(ratio, cap, out=ratio)  # fmin: a NaN cap leaves the ratio as it is
 
-    status = np.zeros(len(plan), dtype=np.int8)  # OK
-    status[~reported] = 1  # NOT_REPORTED
-    status[invalid] = 3  # INVALID (a negative plan with no result is invalid, not missing)
-    status[~due] = 2  # NOT_DUE
-    pct = np.where(status == 0, capped, np.nan)
-    pct[status == 1] = 0.0
+    with np.errstate(invalid="ignore"):  # NaN compares false
+        invalid = (plan < 0) | (result < 0)
+    # The codes by arithmetic on the masks' bytes (numpy stores a bool as one byte, 0 or 1):
+    # writing through a random mask costs several times more. A due row is OK 0,
+    # NOT_REPORTED 1 or INVALID 3 (a negative plan with no result is invalid, not missing);
+    # a row not due is NOT_DUE 2 whatever its result.
+    status = not_reported.view(np.int8) | (invalid.view(np.int8) * np.int8(3))
+    status *= ~not_due
+    status |= not_due.view(np.int8) << 1
+    # Due and not reported scores 0; not due or invalid has no achievement.
+    pct = np.where(not_due | invalid, np.nan, np.where(not_reported, 0.0, capped))
     return pct, status
 
 
@@ -128,11 +135,14 @@ def achievement(
 def band_codes(pct: np.ndarray, rule: BandRule | None = None) -> np.ndarray:
     """:func:`band` as integer codes (``BANDS[code]``), for typed float columns."""
     rule = rule or DEFAULT_BANDS
-    rounded = round_half_up(pct)
-    codes = np.full(len(pct), 2, dtype=np.int8)  # RED
-    codes[rounded >= rule.yellow_at] = 1  # YELLOW
-    codes[rounded >= rule.green_at] = 0  # GREEN
-    codes[np.isnan(pct)] = 3  # GREY
+    yellow, green = rounds_to_at_least(pct, rule.yellow_at, rule.green_at)
+    yellow &= ~green  # green wins where both are reached
+    # By arithmetic on the masks' bytes (a bool is one byte, 0 or 1), as writing through a
+    # random mask costs several times more: RED 2, less 1 if yellow, less 2 if green; NaN
+    # reaches nothing and is GREY 3.
+    codes = np.subtract(2, yellow, dtype=np.int8)
+    codes -= green.view(np.int8) << 1
+    codes += np.isnan(pct)
     return codes
 
 
@@ -178,8 +188,49 @@ def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     except (TypeError, ValueError):  # a value that cannot say whether it equals (pd.NA)
         return pd.factorize(values)
     heads = np.flatnonzero(change)
-    head_codes, uniques = pd.factorize(values[heads])
-    return head_codes[np.cumsum(change) - 1], uniques
+    head_codes, uniques = factorize_few(values[heads])
+    return np.repeat(head_codes, np.diff(heads, append=n)), uniques
+
+
+def factorize_few(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object column holding a few distinct values (funds,
+    strategies): each value in turn is compared with all the rows not yet coded, in one
+    pass, where factorize would hash every row (a Thai fund name is ~50 bytes to hash).
+
+    The first row not yet coded holds the next value in first-seen order. Once a value
+    proves rare (under an eighth of the rows left), the rest is hashed as factorize would.
+    >>> codes, uniques = factorize_few(np.array(["ข", "ก", None, "ข", 1, 1.0], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0, 2, 2], ['ข', 'ก', 1])
+    """
+    codes = np.full(len(values), -1, dtype=np.intp)
+    left = np.arange(len(values))
+    uniques: list[object] = []
+    value = np.empty((), dtype=object)  # 0-d: a cell compared as one object, never as a list
+    try:
+        while len(left):
+            value[()] = values[left[0]]
+            if pd.isna(value[()]):  # missing values equal nothing: all of them -1, once
+                left = left[~pd.isna(values[left])]
+                continue
+            same = np.equal(values[left], value)
+            if same.dtype != bool:
+                raise TypeError("not a comparison")
+            codes[left[same]] = len(uniques)
+            uniques.append(value[()])
+            rare = np.count_nonzero(same) * 8 < len(left)
+            left = left[~same]
+            if rare:
+                break
+    except (TypeError, ValueError):  # a value that cannot say whether it equals (pd.NA)
+        return pd.factorize(values)
+    if len(left):
+        rest_codes, rest = pd.factorize(values[left])
+        codes[left] = np.where(rest_codes >= 0, rest_codes + len(uniques), -1)
+        uniques.extend(rest)
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = uniques
+    return codes, out
 
 
 def _weighted_by_codes(codes: np.ndarray, n: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:

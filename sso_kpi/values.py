@@ -276,5 +276,24 @@ def round_half_up(x: np.ndarray | pd.Series | float, digits: int = 0) -> np.ndar
     if digits:
         arr = arr * scale
     # Products like 1.005 * 100 land a hair under the half; snap them to 9 decimals first.
-    rounded = np.floor(np.round(arr, 9) + 0.5)
+    rounded = np.floor(_half_up_shifted(arr))
     return rounded / scale if digits else rounded
+
+
+def _half_up_shifted(arr: np.ndarray) -> np.ndarray:
+    """What :func:`round_half_up` (0 digits) takes the floor of."""
+    shifted = np.round(arr, 9)  # a new array: the caller's is never changed
+    shifted += 0.5
+    return shifted
+
+
+def rounds_to_at_least(x: np.ndarray, *thresholds: float) -> list[np.ndarray]:
+    """``round_half_up(x) >= t`` for each threshold, from one rounding pass.
+
+    The floor is never taken: for a whole number ``k``, ``floor(z) >= t`` exactly when
+    ``z >= k`` with ``k = ceil(t)``. NaN is never at least anything.
+    >>> [r.tolist() for r in rounds_to_at_least(np.array([99.5, 99.4, np.nan]), 100, 49.5)]
+    [[True, False, False], [True, True, False]]
+    """
+    shifted = _half_up_shifted(np.asarray(x, dtype="float64"))
+    return [shifted >= np.ceil(t) for t in thresholds]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -131,6 +132,34 @@ def test_rollup_matches_its_definition(months, through):
             assert value == pytest.approx(expect)
 
 
+near_halves = st.one_of(
+    st.floats(-1e6, 1e6), st.integers(-300, 300).map(lambda k: k / 2), st.just(np.nan)
+)
+thresholds = st.one_of(st.floats(-500, 500), st.integers(-300, 300).map(lambda k: k / 2))
+
+
+@given(st.lists(near_halves, max_size=20), thresholds, thresholds)
+def test_bands_are_the_rounded_thresholds_spelled_out(values, green_at, yellow_at):
+    """Band codes made by arithmetic on masks are the rule written out row by row: round half
+    up, green from green_at, else yellow from yellow_at, else red; NaN grey."""
+    from sso_kpi.scoring import BANDS, BandRule, band_codes
+
+    pct = np.array(values, dtype=float)
+    got = band_codes(pct, BandRule(green_at=green_at, yellow_at=yellow_at))
+    for p, code in zip(pct, got, strict=True):
+        rounded = round_half_up(p)
+        want = (
+            "grey"
+            if np.isnan(p)
+            else "green"
+            if rounded >= green_at
+            else "yellow"
+            if rounded >= yellow_at
+            else "red"
+        )
+        assert BANDS[code] == want
+
+
 @given(st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 3))
 def test_round_half_up_is_within_half_a_step(x, digits):
     assume(abs(x) < 1e6)
@@ -138,20 +167,36 @@ def test_round_half_up_is_within_half_a_step(x, digits):
     assert abs(r - x) <= 0.5 * 10**-digits + 1e-9
 
 
-cells = st.sampled_from(["ก", "กองทุนประกันสังคม", "1", "", None, np.nan, 1, 1.0, "SSF-001"])
+CELLS = ["ก", "กองทุนประกันสังคม", "1", "", None, np.nan, 1, 1.0, "SSF-001"]
+cells = st.sampled_from(CELLS)
 
 
 @given(st.lists(cells, max_size=40), st.booleans())
 def test_factorize_runs_is_factorize(values, sort):
     """Hashing only where the value changes gives pd.factorize's codes and uniques."""
-    import pandas as pd
-
     from sso_kpi.scoring import factorize_runs
 
     arr = np.array(values, dtype=object).reshape(-1)
     if sort:  # runs, as plans list projects fund by fund
         arr = arr[np.argsort([str(v) for v in arr], kind="stable")]
     codes, uniques = factorize_runs(arr)
+    want_codes, want_uniques = pd.factorize(arr)
+    assert codes.tolist() == want_codes.tolist()
+    assert [str(u) for u in uniques] == [str(u) for u in want_uniques]
+
+
+@given(
+    st.lists(st.sampled_from([*CELLS, pd.NA, "ข"]), min_size=1, max_size=5).flatmap(
+        lambda few: st.lists(st.sampled_from(few), max_size=200)
+    )
+)
+def test_factorize_few_is_factorize(values):
+    """Comparing each value with the rows left (a few distinct values, some missing, one
+    rare enough to hand the rest to hashing) gives pd.factorize's codes and uniques."""
+    from sso_kpi.scoring import factorize_few
+
+    arr = np.array([*values, None], dtype=object)[:-1]  # an object column, whatever the cells
+    codes, uniques = factorize_few(arr)
     want_codes, want_uniques = pd.factorize(arr)
     assert codes.tolist() == want_codes.tolist()
     assert [str(u) for u in uniques] == [str(u) for u in want_uniques]
