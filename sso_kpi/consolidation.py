@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import DataFrameGroupBy
 
 from .errors import Issue
 from .evaluation import Evaluation, counted_projects, evaluate
@@ -125,7 +126,8 @@ def valid_rows(kpis: Imported | pd.DataFrame) -> pd.DataFrame:
     """The rows that can be scored: rows with an import error are left out (they are listed
     with the file, never averaged)."""
     if isinstance(kpis, Imported):
-        return kpis.frame.loc[~invalid_rows(kpis)]
+        invalid = invalid_rows(kpis)
+        return kpis.frame.loc[~invalid] if invalid.any() else kpis.frame
     return kpis
 
 
@@ -173,22 +175,24 @@ def evaluate_each_unit(
     ``evaluate`` call score every unit. ``projects`` and ``kpis`` carry ``reporting_unit``;
     ``summary`` is the band count per unit and ``summary_by_fund`` per fund.
     """
-    frame = stacked.copy()
-    pair = frame.groupby([UNIT_KEY, "project_id"], sort=False).ngroup()
-    lookup = (
-        frame[[UNIT_KEY, "project_id"]]
-        .assign(_key=pair.astype(str).to_numpy())
-        .drop_duplicates("_key")
-        .set_index("_key")
-    )
-    frame["project_id"] = pair.astype(str).to_numpy()
+    frame = stacked.copy(deep=False)  # copy-on-write: the new ids never reach ``stacked``
+    keys = frame.groupby([UNIT_KEY, "project_id"], sort=False).ngroup().astype(str).to_numpy()
+    # Each key's unit and project as its first row has them, found by position (a frame
+    # indexed by the keys and ``.loc`` took as long as the evaluation itself).
+    codes, uniques = pd.factorize(keys)
+    first_row = np.full(len(uniques), len(keys), dtype=np.intp)
+    np.minimum.at(first_row, codes, np.arange(len(keys)))
+    unit_of = stacked[UNIT_KEY].to_numpy()[first_row]
+    project_of = stacked["project_id"].to_numpy()[first_row]
+    position = pd.Index(uniques)
+    frame["project_id"] = keys
     ev = evaluate(frame, quarter, rule=rule, cap=cap)
 
     def restore(table: pd.DataFrame) -> pd.DataFrame:
-        keys = table["project_id"].to_numpy()
-        out = table.copy()
-        out["project_id"] = lookup.loc[keys, "project_id"].to_numpy()
-        out[UNIT_KEY] = lookup.loc[keys, UNIT_KEY].to_numpy()
+        at = position.get_indexer(table["project_id"].to_numpy())
+        out = table.copy(deep=False)  # a frame of the evaluation's own: nothing to protect
+        out["project_id"] = project_of[at]
+        out[UNIT_KEY] = unit_of[at]
         return out[[UNIT_KEY, *[c for c in out.columns if c != UNIT_KEY]]]
 
     projects = restore(ev.projects)
@@ -220,7 +224,8 @@ def unit_ranking(unit_projects: pd.DataFrame, units: Iterable[str] = ()) -> pd.D
     project at all get zero counts and no rank.
     """
     p = unit_projects
-    every = list(dict.fromkeys([*units, *p[UNIT_KEY]]))
+    # Each project's unit looked at once per unit (iterating a text column is per element).
+    every = list(dict.fromkeys([*units, *pd.unique(p[UNIT_KEY].to_numpy(object))]))
     counts = count_table(p[UNIT_KEY], p["band"], [GREEN, YELLOW, RED, GREY]).reindex(
         every, fill_value=0
     )
@@ -311,21 +316,21 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     # ... unless no due unit reported at all (then the nation has not reported either).
     reported = (due & ~np.isnan(results)).astype("int64")
 
-    keys = cum[INDICATOR_KEY]
+    by_indicator = cum.groupby(INDICATOR_KEY, sort=False)
+    # The two key columns factorised once for every figure below: each row's indicator
+    # numbered in first-seen order, the order grouping by the keys gives (a row without a
+    # key is NaN here, left out as there).
+    indicator = by_indicator.ngroup().to_numpy()
     values = pd.DataFrame(np.hstack([plans, taking_part]), columns=list(_VALUES), index=cum.index)
-    grouped = values.groupby([keys[k] for k in INDICATOR_KEY], sort=False)
+    grouped = values.groupby(indicator, sort=False)
     sums = grouped.sum(min_count=1)
     means = grouped.mean()
     peaks = grouped.max()
     any_reported = (
-        pd.DataFrame(reported, index=cum.index)
-        .groupby([keys[k] for k in INDICATOR_KEY], sort=False)
-        .sum()
-        .to_numpy()
-        > 0
+        pd.DataFrame(reported, index=cum.index).groupby(indicator, sort=False).sum().to_numpy() > 0
     )
 
-    first = cum.groupby(INDICATOR_KEY, sort=False)[list(_DESCRIPTIVE)].first()
+    first = by_indicator[list(_DESCRIPTIVE)].first()
     aggregation = first["aggregation"].to_numpy(object)[:, None]
     combined = np.select(
         [aggregation == "sum", np.isin(aggregation, ("last", "average")), aggregation == "max"],
@@ -337,23 +342,20 @@ def combine_units(stacked: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     out = first.reset_index()
     out[list(_VALUES)] = combined
     if "target" in cum.columns:  # the year's target, combined by the same rule as the plans
-        target = pd.to_numeric(cum["target"], errors="coerce").groupby(
-            [keys[k] for k in INDICATOR_KEY], sort=False
-        )
+        target = pd.to_numeric(cum["target"], errors="coerce").groupby(indicator, sort=False)
         out["target"] = np.select(
             [aggregation[:, 0] == "sum", np.isin(aggregation[:, 0], ("last", "average"))],
             [target.sum(min_count=1).to_numpy(), target.mean().to_numpy()],
             default=target.max().to_numpy(),
         )
-    units = cum.groupby(INDICATOR_KEY, sort=False)[UNIT_KEY]
-    out["n_units"] = units.nunique().to_numpy()
+    out["n_units"] = by_indicator[UNIT_KEY].nunique().to_numpy()
     out["source_row"] = np.arange(len(out)) + 1
-    return out, _disagreements(cum)
+    return out, _disagreements(cum, by_indicator)
 
 
 def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     """Fill in optional columns an already-typed frame may lack (tests, hand-made frames)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the columns added never reach ``frame``
     for column in _DESCRIPTIVE:
         if column not in out:
             if column in ("budget", "weight", "cap"):
@@ -370,9 +372,9 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _disagreements(cum: pd.DataFrame) -> list[Issue]:
+def _disagreements(cum: pd.DataFrame, grouped: DataFrameGroupBy) -> list[Issue]:
+    """``grouped``: ``cum`` grouped by indicator (``INDICATOR_KEY``, input order)."""
     issues = []
-    grouped = cum.groupby(INDICATOR_KEY, sort=False)
     for column, th, en in (
         ("aggregation", "วิธีรวมค่า", "aggregation"),
         ("weight", "น้ำหนัก", "weight"),

@@ -110,12 +110,27 @@ _INVISIBLE = re.compile(
 )
 
 
+_BY_DISTINCT = 64  # cells in a column from which each distinct text is normalised once
+
+
 def normalise_text(series: pd.Series) -> pd.Series:
     """Cells as stripped text with Thai digits turned Arabic; missing cells become ''.
 
-    Works on a numpy object array: iterating pandas 3's string arrays is per element.
+    Works on a numpy object array: iterating pandas 3's string arrays is per element. A long
+    column of text only (many units' copies of one plan, stacked) is done once per distinct
+    text: the same result, equal texts as one object.
     """
-    text = series.to_numpy(dtype=object).copy()
+    cells = series.to_numpy(dtype=object)
+    if len(cells) > _BY_DISTINCT and pd.api.types.infer_dtype(cells, skipna=True) == "string":
+        codes, uniques = pd.factorize(cells)  # every cell a str or missing (code -1)
+        if len(uniques) < len(cells):
+            done = np.array(["", *_normalised(uniques.astype(object))], dtype=object)
+            return pd.Series(done[codes + 1], index=series.index, dtype=object)
+    return pd.Series(_normalised(cells), index=series.index, dtype=object)
+
+
+def _normalised(cells: np.ndarray) -> list[str]:
+    text = cells.copy()
     text[pd.isna(text)] = ""
     other = type_of(text) != str  # noqa: E721 - elementwise over an array
     if other.any():  # numbers in a text column, e.g. a kpi_number typed as 1
@@ -123,10 +138,8 @@ def normalise_text(series: pd.Series) -> pd.Series:
     # Every cell is a str now, so plain str methods apply; a comprehension is several times
     # faster than pandas' .str accessor, which checks each cell for NA first.
     if _THAI_DIGIT.search("".join(text)):  # most columns have none: skip the per-cell pass
-        stripped = [t.translate(THAI_DIGITS).strip() for t in text]
-    else:
-        stripped = [t.strip() for t in text]
-    return pd.Series(stripped, index=series.index, dtype=object)
+        return [t.translate(THAI_DIGITS).strip() for t in text]
+    return [t.strip() for t in text]
 
 
 def shown_number(value: float) -> str:
@@ -201,9 +214,9 @@ def _kind(t: type) -> str:
 
 def cell_kinds(cells: np.ndarray) -> np.ndarray:
     """'number', 'bool', 'date' or 'text' per cell, deciding once per distinct type."""
-    types = pd.Series(type_of(cells) if len(cells) else [], dtype=object)
-    # A dict lookup per cell: ``types == np.float64`` would make numpy compare the class itself.
-    return types.map({t: _kind(t) for t in set(types)}).to_numpy(object)
+    # Types factorised (``types == np.float64`` would make numpy compare the class itself).
+    codes, types = pd.factorize(type_of(cells) if len(cells) else np.array([], dtype=object))
+    return np.array([_kind(t) for t in types] or [""], dtype=object)[codes]
 
 
 def _mark(problems: np.ndarray, where: np.ndarray, problem: tuple[str, str]) -> None:

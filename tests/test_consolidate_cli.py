@@ -405,8 +405,10 @@ def test_files_read_in_worker_processes_equal_files_read_here(inbox: Path):
     paths = expand_inputs([inbox])
     assert len(paths) >= 6  # good, damaged, other, old year: every kind of outcome
     alone = open_unit_files(paths, workers=1)
-    assert_same_files(open_unit_files(paths, workers=2), alone)
+    ticks: list[int] = []
+    assert_same_files(open_unit_files(paths, workers=2, progress=ticks.append), alone)
     assert {f.status for f in alone} >= {"refused", "ok"}
+    assert sum(ticks) == len(paths) and all(n > 0 for n in ticks)  # every file counted once
 
 
 def test_a_worker_that_dies_leaves_the_files_to_this_process(

@@ -317,6 +317,22 @@ def test_moderate_nesting_passes(tmp_path: Path) -> None:
         check_workbook_file(book, expect_macro=True, max_depth=40)
 
 
+@pytest.mark.parametrize("part", ["xl/_rels/workbook.xml.rels", "docProps/app.xml"])
+def test_a_small_part_nested_just_too_deep_is_refused(tmp_path: Path, part: str) -> None:
+    """Parts too small to nest 101 deep are counted, not parsed; one that can is parsed."""
+    with zipfile.ZipFile(demo_book()) as z:
+        data = z.read(part)
+    assert len(data) < 4096 and data.count(b"<") < 100  # counted, not parsed, as it comes
+    root_end = data[data.rindex(b"</") :]
+    nested = data.replace(root_end, b"<x>" * 101 + b"</x>" * 101 + root_end)
+    folder = tmp_path / "small"
+    folder.mkdir()
+    book = rezip(demo_book(), folder / layout.BOOK_NAME, {part: nested})
+    with pytest.raises(SsoError, match="more than 100 deep"):
+        check_workbook_file(book, expect_macro=True)
+    check_workbook_file(book, expect_macro=True, max_depth=110)
+
+
 # -- 13. named pipes ----------------------------------------------------------------------------
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")

@@ -109,7 +109,9 @@ def check_workbook_file(
     counted by expat on every XML part except worksheets and the shared strings: those are
     most of a book's bytes, openpyxl and calamine read them with streaming parsers that take
     any depth, and counting there (a Python call per element) would make the check about five
-    times slower on a 5,000-row book.
+    times slower on a 5,000-row book. A part of at most 64 KiB holding at most ``max_depth``
+    "<" cannot nest deeper (each element opens with one) and is not parsed at all: most parts
+    of a book are such (rels, tables, properties), and parsing them was a fifth of the check.
     """
     path = Path(path)
     where = str(path)
@@ -529,6 +531,11 @@ def _scan_part(
             head = part.read(_HEAD)
             if is_xml:
                 _check_prolog(head, name, where)  # before expat sees a byte of it
+            if depth is not None and info.file_size <= _HEAD and head.count(b"<") <= max_depth:
+                # Every element opens with a "<" (0x3C in each encoding expat reads, UTF-16
+                # too), so a part with at most max_depth of them cannot nest deeper: most
+                # parts (rels, tables, properties) are a few dozen elements, counted in C.
+                depth = None
             if is_sheet:
                 match = _DIMENSION_RE.search(head)
                 if match:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import multiprocessing as mp
 import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,26 +253,77 @@ def open_unit_files(
             import_budgets(files)
         return files
     read = _open_and_type if typed else _open_only
-    # A few chunks per worker even out big and small files; each chunk is typed in one
-    # stacked import, whose cost is per column: chunks are not made smaller than needed.
-    n_chunks = min(len(paths), workers * 2)
+    # As few chunks as workers (each chunk is typed in one stacked import, whose cost is
+    # mostly per call, and sent back in one piece); more, in multiples of the workers, only
+    # for many files: a chunk's rows wait in its worker's memory until it is done.
+    n_chunks = workers * math.ceil(len(paths) / (workers * CHUNK_FILES))
+    n_chunks = min(len(paths), n_chunks)
     chunks = [paths[k::n_chunks] for k in range(n_chunks)]
+    # Each file opened in a worker is one byte on a pipe: the progress moves file by file
+    # though the files come back by chunk. A write of one byte is atomic, so a worker that
+    # dies cannot leave the pipe half-written or locked.
+    opened, report = os.pipe()
+    os.set_blocking(opened, False)
+    ticked = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            done = []
-            for chunk, files in zip(chunks, pool.map(read, chunks), strict=True):
-                done.append(files)
-                tick(len(chunk))  # progress by chunk, as each comes back
+        with ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("fork"), initializer=_report_to, initargs=(report,)
+        ) as pool:
+            futures = [pool.submit(read, chunk) for chunk in chunks]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                ticked += _ticks(opened, tick, len(paths) - ticked)
+            done = [future.result() for future in futures]
     except BrokenProcessPool:
         return read(paths)
+    finally:
+        os.close(opened)
+        os.close(report)
+    if ticked < len(paths):  # the last bytes may still be on their way
+        tick(len(paths) - ticked)
     out: list[UnitFile] = [None] * len(paths)  # type: ignore[list-item]
     for k, files in enumerate(done):
         out[k::n_chunks] = files
     return out
 
 
+# Files per chunk a worker types at once, at most (see ``open_unit_files``).
+CHUNK_FILES = 128
+
+_report_fd: int | None = None  # in a worker: the pipe each file opened is reported on
+
+
+def _report_to(fd: int) -> None:
+    global _report_fd
+    _report_fd = fd
+
+
+def _ticks(fd: int, tick: Callable[[int], object], most: int) -> int:
+    """The files reported on the pipe ``fd`` since the last call, told to ``tick``."""
+    n = 0
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            break
+        if not data:
+            break
+        n += len(data)
+    n = min(n, most)
+    if n:
+        tick(n)
+    return n
+
+
 def _open_only(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
-    return [open_unit_file(p) for p in paths]
+    files = []
+    for path in paths:
+        files.append(open_unit_file(path))
+        if _report_fd is not None:
+            with contextlib.suppress(OSError):  # progress only: the run goes on without it
+                os.write(_report_fd, b"\x01")
+    return files
 
 
 def _open_and_type(paths: Sequence[Path | InputFile]) -> list[UnitFile]:
@@ -393,9 +446,9 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
         else:
             out[i] = read_table(raw, source, form="kpi")
     for letters, together in layouts.items():
-        frames = [canonical_frame(raws[i][0]) for i in together]
+        frames = [raws[i][0] for i in together]
         lengths = [len(f) for f in frames]
-        stacked = pd.concat(frames, ignore_index=True)
+        stacked = _stack_raw(frames)
         # As the import reads a key (a number-typed 1 is "1"), before the tag goes in front.
         ids = shown_text(stacked["project_id"]).to_numpy()
         tags = np.repeat(np.array([_tag(i) for i in together], dtype=object), lengths)
@@ -411,6 +464,16 @@ def import_many(raws: Sequence[tuple[pd.DataFrame, Source]]) -> list[Imported]:
             headers = header_issues(raws[i][0], raws[i][1])
             out[i] = _one_file(*parts[k], offsets[k], raws[i][1], headers)
     return out  # type: ignore[return-value]
+
+
+def _stack_raw(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``canonical_frame`` of every raw table, one under the other. Books of one form have
+    the very same headers: their cells are stacked first and named once (a copy of each
+    file's table less); any other mix is named file by file."""
+    first = frames[0].columns
+    if not first.has_duplicates and all(f.columns.equals(first) for f in frames[1:]):
+        return canonical_frame(pd.concat(frames, ignore_index=True))
+    return pd.concat([canonical_frame(f) for f in frames], ignore_index=True)
 
 
 def _layout(source: Source) -> tuple[tuple[str, str], ...]:
@@ -437,6 +500,7 @@ def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFr
     one slice. Project ids lose their tags here, once for all files."""
     frame = imported.frame.copy()
     frame["project_id"] = [_untag(v) for v in frame["project_id"].to_numpy(object)]
+    _share_texts(frame)
     bounds = np.searchsorted(frame["source_row"].to_numpy(), offsets)
     issues: list[list[Issue]] = [[] for _ in range(len(offsets) - 1)]
     for issue in imported.issues:
@@ -448,6 +512,28 @@ def _split_rows(imported: Imported, offsets: np.ndarray) -> list[tuple[pd.DataFr
         (frame.iloc[bounds[k] : bounds[k + 1]].reset_index(drop=True), issues[k])
         for k in range(len(issues))
     ]
+
+
+def _share_texts(frame: pd.DataFrame) -> None:
+    """Equal texts of a text column made one object (in place; values and dtypes as they
+    were): every unit's copy of the national plan repeats the same names, strategies and
+    words thousands of times. Rows sent back from a worker then pickle to about a third
+    (pickle writes an object once, later a reference to it), and every later grouping and
+    lookup hashes each text once instead of once per cell."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
+            continue
+        values = column.to_numpy(object)
+        if pd.api.types.infer_dtype(values, skipna=True) != "string":
+            continue  # numbers too: factorize would take 1 and 1.0 (or True) for one value
+        codes, uniques = pd.factorize(values)
+        if len(uniques) == len(values):
+            continue
+        shared = values.copy()
+        found = codes >= 0  # blanks (None, NaN) stay as they are
+        shared[found] = uniques[codes[found]]
+        frame[name] = pd.Series(shared, index=frame.index, dtype=column.dtype)
 
 
 def _one_file(
@@ -516,11 +602,14 @@ def _import_budgets(group: Sequence[UnitFile], letters: dict[str, str]) -> None:
     budget, issues = read_budget(stacked, Source(first_row=0, letters=letters))
     position = np.concatenate([np.arange(len(x)) for x in frames])
     owner = np.repeat(np.arange(len(group)), [len(x) for x in frames])
-    budget["_owner"] = owner[budget["_row"].to_numpy()]
-    parts = {k: g.drop(columns=["_row", "_owner"]) for k, g in budget.groupby("_owner")}
+    # Each file's rows, in their order, taken by position (a groupby and a drop per file
+    # cost more than the typing of them all).
+    owners = owner[budget["_row"].to_numpy()]
+    rows = np.argsort(owners, kind="stable")
+    bounds = np.searchsorted(owners[rows], np.arange(len(group) + 1))
+    budget = budget.drop(columns=["_row"])
     for k, f in enumerate(group):
-        part = parts.get(k, budget.iloc[:0].drop(columns=["_row", "_owner"]))
-        f.budget = part.reset_index(drop=True)
+        f.budget = budget.iloc[rows[bounds[k] : bounds[k + 1]]].reset_index(drop=True)
     for issue in issues:
         f = group[owner[issue.row]]
         source = f.raw_budget[1]  # type: ignore[index]

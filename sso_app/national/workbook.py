@@ -7,6 +7,7 @@ typed is written as text, never as a formula.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -211,9 +212,15 @@ def wrapped_lines(text: object, width: float) -> int:
     tone marks take no width); 1 for a blank cell."""
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return 1
+    return _wrapped_lines(str(text), width)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrapped_lines(text: str, width: float) -> int:
+    # Cached: the same names (units, projects, the units reporting an indicator) fill
+    # thousands of rows of a national book.
     return sum(
-        max(1, -(-display_width(part) // max(int(width * 0.95), 1)))
-        for part in str(text).split("\n")
+        max(1, -(-display_width(part) // max(int(width * 0.95), 1))) for part in text.split("\n")
     )
 
 
@@ -309,7 +316,7 @@ class NationalSheet:
         lines = np.ones(len(shown), dtype=int)
         for column in long:
             self.widths[columns.index(column) + 1] = LONG_TEXT[column]
-            needed = [wrapped_lines(v, LONG_TEXT[column]) for v in shown[column]]
+            needed = [wrapped_lines(v, LONG_TEXT[column]) for v in shown[column].tolist()]
             lines = np.maximum(lines, needed) if len(shown) else lines
         for i in np.flatnonzero(lines > 1):  # rows do not grow by themselves in LibreOffice
             self.xs.ws.set_row(header + int(i), ROW_PT * min(lines[i], 27))
@@ -435,9 +442,15 @@ def reporting_units(national: National) -> pd.DataFrame:
     k = national.kpis
     if k.empty:
         return pd.DataFrame(columns=["project_id", "kpi_number", "n_units", "reporting_units"])
-    grouped = k.groupby(["project_id", "kpi_number"], sort=False)[UNIT_KEY]
-    listed = grouped.agg(lambda s: "; ".join(dict.fromkeys(str(u) for u in s)))
-    out = listed.rename("reporting_units").reset_index()
+    by_indicator = k.groupby(["project_id", "kpi_number"], sort=False)
+    grouped = by_indicator[UNIT_KEY]
+    # One pass over the rows (a Python function per group was most of this sheet's time).
+    units: list[dict[str, None]] = [{} for _ in range(grouped.ngroups)]
+    for group, unit in zip(by_indicator.ngroup().tolist(), k[UNIT_KEY].tolist(), strict=True):
+        if group == group:  # NaN: a row without an indicator key, in no group
+            units[int(group)][str(unit)] = None
+    out = grouped.size().rename("reporting_units").reset_index()
+    out["reporting_units"] = ["; ".join(listed) for listed in units]
     out["n_units"] = grouped.nunique().to_numpy()
     return out
 
@@ -672,7 +685,11 @@ def unit_notes(national: National) -> pd.DataFrame:
     columns = [UNIT_KEY, "project_id", "kpi_number", "kpi_name", *NOTE_COLUMNS]
     rows = national.kpis.reindex(columns=columns)
     notes = rows[list(NOTE_COLUMNS)].astype(object).where(rows[list(NOTE_COLUMNS)].notna(), "")
-    has_text = notes.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)
+    has_text = np.zeros(len(notes), dtype=bool)
+    for column in NOTE_COLUMNS:  # each distinct text looked at once
+        codes, texts = pd.factorize(notes[column].to_numpy(object))
+        filled = np.array([str(t).strip() != "" for t in texts], dtype=bool)
+        has_text |= filled[codes] if len(texts) else False
     out = rows.loc[has_text].copy()
     out[list(NOTE_COLUMNS)] = notes.loc[has_text]
     return out.reset_index(drop=True)

@@ -49,6 +49,16 @@ class XlsxBook:
         self._data: bytes | None = None
         # (unit, period) in every page header (sso_app.book.page_rules.header_sections)
         self.page_texts: tuple[str, str] = ("", "")
+        self._widths: dict[str, int] = {}
+
+    def width(self, text: str) -> int:
+        """Columns the widest line of ``text`` takes (``display_width``), each text measured
+        once: unit names, project names and band words repeat in every sheet."""
+        width = self._widths.get(text)
+        if width is None:
+            width = max(display_width(line) for line in text.split("\n"))
+            self._widths[text] = width
+        return width
 
     def fmt(self, **props: object) -> object:
         key = tuple(sorted(props.items()))
@@ -113,7 +123,7 @@ class XlsxSheet:
     def _measure(self, row: int, col: int, text: str) -> None:
         if row > self.SAMPLE_ROWS or row in self.no_width_rows:
             return
-        width = max(display_width(line) for line in text.split("\n"))
+        width = self.book.width(text)
         if width > self._longest.get(col, 0):
             self._longest[col] = width
 
@@ -169,10 +179,48 @@ class XlsxSheet:
             formats[column] = self.book.fmt(**props) if props else None
         if len(frame):
             values = frame.to_numpy(dtype=object, na_value=None)
-            for i, row in enumerate(values.tolist(), start=header + 1):
-                for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-                    self.write(i, j, value, formats[column])
+            self._rows(values.tolist(), header + 1, [formats[c] for c in columns])
         return f"A{header}:{xl_col_to_name(len(columns) - 1)}{last}"
+
+    def _rows(self, rows: list[list[object]], first: int, formats: list[object]) -> None:
+        """``write`` of every cell of ``rows`` (the first at row ``first``, column 1), with
+        the common cells -- text, float, int, blank -- taken on a short path: a national
+        book has ~30,000 cells. Anything else goes through ``write``; the cells and widths
+        come out as ``write`` makes them."""
+        ws, width, longest = self.ws, self.book.width, self._longest
+        for i, row in enumerate(rows, start=first):
+            measured = i <= self.SAMPLE_ROWS and i not in self.no_width_rows
+            for j, value in enumerate(row):
+                kind = type(value)
+                fmt = formats[j]
+                if kind is str:
+                    text = _NOT_XML.sub("\ufffd", value)
+                    if text.startswith(_FORMULA_LIKE):
+                        self.write(i, j + 1, value, fmt)
+                        continue
+                    ws.write_string(i - 1, j, text, fmt)
+                    n = width(text) if measured else 0
+                elif kind is float:
+                    if value != value:  # NaN: a blank cell, as ``cell_value`` makes it
+                        if fmt is not None:
+                            ws.write_blank(i - 1, j, None, fmt)
+                        continue
+                    if not math.isfinite(value):
+                        continue
+                    ws.write_number(i - 1, j, value, fmt)
+                    n = len(f"{value:,.2f}") if measured else 0
+                elif kind is int:
+                    ws.write_number(i - 1, j, value, fmt)
+                    n = len(str(value)) if measured else 0
+                elif value is None:
+                    if fmt is not None:
+                        ws.write_blank(i - 1, j, None, fmt)
+                    continue
+                else:  # numpy scalars, bools, dates...: the general path
+                    self.write(i, j + 1, value, fmt)
+                    continue
+                if n > longest.get(j + 1, 0):
+                    longest[j + 1] = n
 
     def fill_rule(self, ref: str, code: str, colour: str) -> None:
         """Fill cells of ``ref`` whose text is exactly ``code`` (a formula rule, relative to
