@@ -156,11 +156,13 @@ class _Cells:
         self.rows = {int(r.get("r", "0")): r for r in data.findall(f"{{{NS}}}row")}
         self.by_row: dict[int, dict[int, etree._Element]] = {}
 
-    def _row(self, r: int) -> dict[int, etree._Element]:
+    def _row(self, r: int, *, create: bool = True) -> dict[int, etree._Element]:
         cells = self.by_row.get(r)
         if cells is None:
             row = self.rows.get(r)
             if row is None:
+                if not create:
+                    return {}
                 row = etree.Element(f"{{{NS}}}row", r=str(r))
                 later = [n for n in self.rows if n > r]
                 if later:
@@ -175,6 +177,11 @@ class _Cells:
                     cells[column_index_from_string(m.group(1))] = c
             self.by_row[r] = cells
         return cells
+
+    def find(self, ref: str) -> etree._Element | None:
+        """The cell ``ref`` if the sheet has it (nothing is created)."""
+        letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
+        return self._row(int(number), create=False).get(column_index_from_string(letters))
 
     def get(self, ref: str) -> etree._Element:
         letters, number = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
@@ -211,8 +218,7 @@ def _fill_sheet(
     data = root.find(f"{{{NS}}}sheetData")
     if data is None:
         return xml, []
-    index = _Cells(data)
-    cells = {c.get("r"): c for row in index.rows.values() for c in row}
+    cells = _Cells(data)
     missing: list[str] = []
     strings: dict[str, str] = {}
     valued: dict[str, object] = {}  # formula cells given a value here, as a cell reads them
@@ -222,11 +228,11 @@ def _fill_sheet(
     def header(col: int, row: int) -> str:
         ref = f"{get_column_letter(col)}{row}"
         if ref not in strings:
-            strings[ref] = _text_of(cells.get(ref), shared)
+            strings[ref] = _text_of(cells.find(ref), shared)
         return strings[ref]
 
     def put(ref: str, value: object) -> None:
-        _set_value(index.get(ref), value)
+        _set_value(cells.get(ref), value)
         valued[ref] = "" if value is None else value  # None is cached as empty text
 
     for formula in list(root.iter(f"{{{NS}}}f")):
@@ -261,7 +267,7 @@ def _fill_sheet(
             return valued[ref]
         if ref in unvalued:
             raise _Pending(ref)
-        return _cell_value(cells.get(ref), shared)
+        return _cell_value(cells.find(ref), shared)
 
     progress = True
     while natives and progress:
