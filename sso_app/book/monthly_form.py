@@ -37,11 +37,9 @@ from sso_app.book.sheets import (
     HEADING_FONT,
     THIN,
     TITLE_FONT,
-    activate_sheet,
     display_width,
+    finish_recreated,
     fresh_sheet,
-    print_to_width,
-    protect_rebuilt,
     width_inches,
 )
 from sso_app.files.textsafe import set_text_cell
@@ -276,11 +274,7 @@ def write_monthly_form_sheet(wb: Workbook, frame: pd.DataFrame, settings: Settin
     ws.row_breaks.brk = [Break(id=row - 2) for row in form.project_rows[1:]]
     ws.print_area = f"A1:{get_column_letter(N_COLUMNS)}{max(len(form.rows), 1)}"
     ws.print_title_rows = None
-    print_to_width(ws, landscape=True, last_col=N_COLUMNS)
-    ws.sheet_view.showGridLines = False
-    protect_rebuilt(ws)
-    if active is not None and active in wb.sheetnames:
-        activate_sheet(wb, wb[active])
+    finish_recreated(wb, ws, active, N_COLUMNS)
     return ws
 
 

@@ -555,3 +555,14 @@ def fresh_sheet(
     else:
         index = new_index()
     return wb.create_sheet(title, index), active
+
+
+def finish_recreated(wb: Workbook, ws: Worksheet, active: str | None, last_col: int) -> None:
+    """The end of a sheet :func:`fresh_sheet` recreated: printed to the page's width up to
+    ``last_col``, no gridlines, protected without a password, the focus given back to
+    ``active`` (the sheet that had it)."""
+    print_to_width(ws, landscape=True, last_col=last_col)
+    ws.sheet_view.showGridLines = False
+    protect_rebuilt(ws)
+    if active is not None and active in wb.sheetnames:
+        activate_sheet(wb, wb[active])

@@ -14,15 +14,13 @@ from sso_app.book.sheets import (
     HEADING_FONT,
     HIDDEN_FORMAT,
     TITLE_FONT,
-    activate_sheet,
     add_band_formatting,
     add_bands_chart,
     autosize,
     band_tint,
+    finish_recreated,
     fit_wrapped_rows,
     fresh_sheet,
-    print_to_width,
-    protect_rebuilt,
     write_frame_table,
 )
 from sso_app.book.summary import BLOCK_ORDER, SummaryFrames
@@ -118,11 +116,7 @@ def write_summary_sheet(wb: Workbook, frames: SummaryFrames) -> Worksheet:
     # (Excel and LibreOffice repeat title rows from the page they are on, not before).
     labels_row = frames.anchors[layout.TABLE_PROJECTS][0] + 1
     ws.print_title_rows = f"{labels_row}:{labels_row}"
-    print_to_width(ws, landscape=True, last_col=last_col)
-    ws.sheet_view.showGridLines = False
-    protect_rebuilt(ws)
-    if active is not None and active in wb.sheetnames:
-        activate_sheet(wb, wb[active])
+    finish_recreated(wb, ws, active, last_col)
     return ws
 
 
